@@ -1,0 +1,213 @@
+import { test, expect } from '@playwright/test';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { once } from 'node:events';
+import { SerialConsole } from './serial-console.ts';
+import { startPtyPair, startPtyProgram, type PtyPair } from '../testing/pty-pair.ts';
+import { ConsoleGoneError, DeathLineError, LoginError, WaitAbortedError, WaitTimeoutError } from '../errors.ts';
+
+// The console against real pseudo-terminals made by socat: the harness opens one end as its serial
+// device, the test plays the board on the other.
+
+let pty: PtyPair;
+let con: SerialConsole;
+let board: fs.WriteStream;
+
+test.afterEach(async () => {
+  board?.destroy();
+  await con?.close();
+  await pty?.stop();
+});
+
+async function openPair(testInfo: { outputPath(name: string): string }): Promise<void> {
+  pty = await startPtyPair();
+  con = await SerialConsole.open({ address: pty.harnessPath, name: 'test console', transcriptPath: testInfo.outputPath('console.log') });
+  board = fs.createWriteStream(pty.boardPath);
+  await once(board, 'open');
+}
+
+function write(data: string | Buffer): Promise<void> {
+  return new Promise((resolve, reject) => board.write(data, (e) => (e ? reject(e) : resolve())));
+}
+
+test('a 1 MiB burst of numbered lines arrives whole, in order, in lines and transcript', async ({}, testInfo) => {
+  await openPair(testInfo);
+  const seen: string[] = [];
+  con.onLineReceived((l) => seen.push(l));
+  const lines: string[] = [];
+  let bytes = 0;
+  for (let i = 0; bytes < 1 << 20; i++) {
+    // Kernel-style CRLF endings, with an escape sequence now and then as busybox sends.
+    const line = `seq ${String(i).padStart(6, '0')} ${'x'.repeat(60)}${i % 97 === 0 ? '\x1b[6n' : ''}\r\n`;
+    lines.push(line);
+    bytes += line.length;
+  }
+  const payload = lines.join('') + 'BURST-END\r\n';
+  await write(payload);
+  const done = await con.expect('BURST-END', { timeoutMs: 20_000 });
+  expect(done.before.startsWith('seq 000000')).toBe(true);
+  const numbered = seen.filter((l) => l.startsWith('seq '));
+  expect(numbered).toHaveLength(lines.length);
+  numbered.forEach((l, i) => expect(l.slice(4, 10)).toBe(String(i).padStart(6, '0')));
+  expect(numbered.every((l) => !l.includes('\x1b') && !l.includes('\r'))).toBe(true);
+  expect(fs.readFileSync(con.transcript!.path).includes(Buffer.from(payload))).toBe(true);
+  expect(con.received).toBe(Buffer.byteLength(payload));
+});
+
+test('a line split across many chunks still matches, with CR LF and escapes split too', async ({}, testInfo) => {
+  await openPair(testInfo);
+  const pending = con.expect(/HandleValidateOTA\((\d)\)\n/, { timeoutMs: 10_000 });
+  const text = 'hubby[2014]: BentoProduct::HandleValidate\x1b[6nOTA(0)\r\n';
+  for (const ch of text) {
+    const arrived = once(con, 'data');
+    await write(ch);
+    await arrived; // one byte per read: each one is a chunk of its own
+  }
+  const m = await pending;
+  expect(m.captures[0]).toBe('0');
+  expect(m.before).toBe('hubby[2014]: BentoProduct::');
+  expect(con.lastLines(1)).toEqual(['hubby[2014]: BentoProduct::HandleValidateOTA(0)']);
+});
+
+test('text that arrives while no one waits is kept for the next wait, and consumed once', async ({}, testInfo) => {
+  await openPair(testInfo);
+  await write('first marker\nsecond marker\n');
+  await con.expect('second marker', { timeoutMs: 5000 });
+  // Both arrived before the wait above; the first was skipped over by it and is not found again.
+  const late = con.expect('first marker', { timeoutMs: 300 });
+  await expect(late).rejects.toBeInstanceOf(WaitTimeoutError);
+});
+
+test('the far end vanishing and coming back during a wait: the wait resolves, the transcript notes the gap', async ({}, testInfo) => {
+  await openPair(testInfo);
+  const pending = con.expect('after the gap', { timeoutMs: 20_000 });
+  const gone = once(con, 'gone');
+  board.destroy();
+  await pty.stop();
+  await gone;
+  expect(con.isConnected).toBe(false);
+  const back = once(con, 'back');
+  pty = await startPtyPair(pty.dir);
+  await back;
+  board = fs.createWriteStream(pty.boardPath);
+  await once(board, 'open');
+  await write('line after the gap\r\n');
+  const m = await pending;
+  expect(m.before).toBe('line ');
+  const transcript = fs.readFileSync(con.transcript!.path, 'utf8');
+  expect(transcript).toMatch(/\[hil [^\]]+\] serial console gone: /);
+  expect(transcript).toMatch(/\[hil [^\]]+\] serial console back after \d+\.\d s/);
+});
+
+test('a timeout names what was awaited, the phase and the last console lines', async ({}, testInfo) => {
+  await openPair(testInfo);
+  await write('U-Boot 2023.01\r\nHit any key to stop autoboot\r\n');
+  await con.expect('autoboot', { timeoutMs: 5000 });
+  const err = await con.expect(/login:/, { timeoutMs: 300, phase: 'boot' }).catch((e) => e);
+  expect(err).toBeInstanceOf(WaitTimeoutError);
+  expect(err.failureClass).toBe('lab-fault');
+  expect(err.message).toContain('[boot] timed out after 0.3 s waiting for /login:/ on test console');
+  expect(err.message).toContain('  | U-Boot 2023.01');
+  expect(err.message).toContain('  | Hit any key to stop autoboot');
+});
+
+test('a death line fails a pending wait at once, as a product failure', async ({}, testInfo) => {
+  await openPair(testInfo);
+  const started = Date.now();
+  const pending = con.expect('ota_notification', { timeoutMs: 20_000, phase: 'validate' }).catch((e) => e);
+  await write('Oct 30 21:13:00 host hubby[2014]: BentoProduct::HandleValidateOTA(1)\r\n');
+  const err = await pending;
+  expect(err).toBeInstanceOf(DeathLineError);
+  expect(err.failureClass).toBe('product-failure');
+  expect(err.message).toContain('OTA validation failed');
+  expect(Date.now() - started).toBeLessThan(10_000);
+  // A test that expects the failure line can wait for it.
+  await write('BentoProduct::HandleValidateOTA(1)\r\n');
+  const m = await con.expect(/HandleValidateOTA\(1\)/, { timeoutMs: 5000 });
+  expect(m.text).toBe('HandleValidateOTA(1)');
+});
+
+test('a wait can be aborted', async ({}, testInfo) => {
+  await openPair(testInfo);
+  const ac = new AbortController();
+  const pending = con.expect('never', { timeoutMs: 20_000, signal: ac.signal });
+  ac.abort(new Error('test over'));
+  await expect(pending).rejects.toBeInstanceOf(WaitAbortedError);
+  await expect(pending).rejects.toThrow(/wait for "never" on test console was aborted: test over/);
+});
+
+// Behaves like getty + login: an empty name prompts again, a wrong password says so and starts over.
+const fakeGetty = `#!/bin/sh
+while :; do
+  printf 'board login: '
+  read user || exit 0
+  [ -n "$user" ] || continue
+  printf 'Password: '
+  stty -echo; read pw; stty echo; echo
+  if [ "$user" = root ] && [ "$pw" = "s3cret" ]; then PS1='root@board:~# ' exec sh -i; fi
+  echo 'Login incorrect'
+done
+`;
+
+async function openShell(testInfo: { outputPath(name: string): string }): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(testInfo.outputPath(''), 'getty-'));
+  const script = path.join(dir, 'getty.sh');
+  fs.writeFileSync(script, fakeGetty, { mode: 0o755 });
+  pty = await startPtyProgram(script, dir);
+  con = await SerialConsole.open({ address: pty.harnessPath, name: 'shell console', transcriptPath: testInfo.outputPath('console.log') });
+}
+
+test('login on a real shell, then run commands with output and exit status', async ({}, testInfo) => {
+  await openShell(testInfo);
+  await con.login({ user: 'root', password: 's3cret', shellPrompt: /root@board:~# $/m });
+  const ok = await con.run('echo hello; echo world');
+  expect(ok).toEqual({ output: 'hello\nworld', exitCode: 0 });
+  const bad = await con.run('ls /nonexistent-dir 2>/dev/null');
+  expect(bad.exitCode).not.toBe(0);
+  expect(bad.output).toBe('');
+  await expect(con.run('exit 3 | true; false', { check: true })).rejects.toThrow(/exited with status 1/);
+  // Already logged in: login() notices the shell prompt and returns.
+  await con.login({ user: 'root', password: 's3cret', shellPrompt: /root@board:~# $/m, timeoutMs: 5000 });
+  expect((await con.run('printf "no newline"')).output).toBe('no newline');
+  expect(fs.readFileSync(con.transcript!.path, 'utf8')).not.toContain('s3cret');
+});
+
+test('a wrong password is reported as a login error', async ({}, testInfo) => {
+  await openShell(testInfo);
+  await expect(con.login({ user: 'root', password: 'wrong', timeoutMs: 10_000 })).rejects.toBeInstanceOf(LoginError);
+});
+
+test('a ser2net raw TCP port: lines arrive, and the console reconnects after the port drops', async ({}, testInfo) => {
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((s) => sockets.push(s));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  try {
+    const connected = once(server, 'connection');
+    con = await SerialConsole.open({ address: `127.0.0.1:${port}`, transcriptPath: testInfo.outputPath('console.log') });
+    await connected;
+    expect(con.name).toBe(`serial console tcp 127.0.0.1:${port}`);
+    sockets[0].write('Starting kernel ...\r\n');
+    await con.expect('Starting kernel', { timeoutMs: 5000 });
+    const pending = con.expect('login:', { timeoutMs: 20_000 });
+    const again = once(server, 'connection');
+    sockets[0].destroy();
+    await again;
+    sockets[1].write('board login: ');
+    await pending;
+  } finally {
+    await con.close();
+    sockets.forEach((s) => s.destroy());
+    server.close();
+  }
+});
+
+test('waiting on a closed console fails as a lab fault', async ({}, testInfo) => {
+  await openPair(testInfo);
+  const pending = con.expect('x', { timeoutMs: 20_000 }).catch((e) => e);
+  await con.close();
+  expect(await pending).toBeInstanceOf(ConsoleGoneError);
+  await expect(con.expect('x')).rejects.toThrow('test console is closed; cannot wait for "x"');
+});
