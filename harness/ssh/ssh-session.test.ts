@@ -1,0 +1,113 @@
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import crypto from 'node:crypto';
+import { SshSession } from './ssh-session.ts';
+import { startOpenSshServer, type OpenSshServer } from '../testing/openssh-server.ts';
+import { HostKeyMismatchError, SshUnreachableError, WaitTimeoutError, CommandError } from '../errors.ts';
+import { sshFingerprint } from './fingerprint.ts';
+
+// Against a real OpenSSH server on a loopback high port, started for these tests.
+
+let server: OpenSshServer;
+let session: SshSession | undefined;
+
+test.beforeEach(async () => {
+  server = await startOpenSshServer();
+});
+
+test.afterEach(async () => {
+  session?.close();
+  session = undefined;
+  await server.stop();
+});
+
+test('our host-key fingerprint is the one ssh-keygen prints', () => {
+  expect(server.target.hostKeyFingerprint).toBe(server.hostKeyFingerprintByKeygen);
+  expect(sshFingerprint(Buffer.from('abc'))).toBe('SHA256:ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0');
+});
+
+test('exec returns stdout, stderr and exit status', async () => {
+  session = new SshSession(server.target);
+  await session.connect();
+  const r = await session.exec('echo out; echo err >&2; exit 3');
+  expect(r).toEqual({ stdout: 'out\n', stderr: 'err\n', code: 3, signal: undefined });
+  expect((await session.exec('cat', { stdin: 'piped in' })).stdout).toBe('piped in');
+  await expect(session.exec('false', { check: true })).rejects.toBeInstanceOf(CommandError);
+});
+
+test('exec that outlives its timeout fails naming the command and where', async () => {
+  session = new SshSession(server.target);
+  await session.connect();
+  const err = await session.exec('echo started; sleep 30', { timeoutMs: 500, phase: 'confirm' }).catch((e) => e);
+  expect(err).toBeInstanceOf(WaitTimeoutError);
+  expect(err.message).toContain(`[confirm] timed out after 0.5 s waiting for "echo started; sleep 30" to finish on ${session.where}`);
+  expect(err.message).toContain('  | started');
+});
+
+test('a host key other than the pinned one is refused, and not retried', async () => {
+  const wrong = 'SHA256:' + crypto.createHash('sha256').update('another board').digest('base64').replace(/=+$/, '');
+  session = new SshSession({ ...server.target, hostKeyFingerprint: wrong });
+  const err = await session.waitUntilUp({ timeoutMs: 20_000 }).catch((e) => e);
+  expect(err).toBeInstanceOf(HostKeyMismatchError);
+  expect(err.failureClass).toBe('lab-fault');
+  expect(err.message).toContain(`expected ${wrong}, found ${server.target.hostKeyFingerprint}`);
+  expect(session.isConnected).toBe(false);
+});
+
+test('a server restart mid-session is noticed and recovered by waitUntilUp()', async () => {
+  session = new SshSession(server.target);
+  await session.connect();
+  expect((await session.exec('echo before')).stdout).toBe('before\n');
+  const lost = once(session, 'disconnected');
+  server.crash();
+  await lost;
+  expect(session.isConnected).toBe(false);
+  await expect(session.exec('echo during')).rejects.toBeInstanceOf(SshUnreachableError);
+  const up = session.waitUntilUp({ timeoutMs: 30_000, phase: 'reboot' });
+  await server.start();
+  await up;
+  expect((await session.exec('echo after')).stdout).toBe('after\n');
+});
+
+test('a board that hangs without closing the connection is noticed by keepalive', async () => {
+  session = new SshSession(server.target, { keepaliveIntervalMs: 500, keepaliveCountMax: 2 });
+  await session.connect();
+  const lost = once(session, 'disconnected');
+  server.freeze();
+  await lost; // without keepalives this would never come
+  server.thaw();
+});
+
+test('waitUntilUp gives up at its deadline as a lab fault naming the phase and the last error', async () => {
+  server.crash();
+  session = new SshSession(server.target);
+  const err = await session.waitUntilUp({ timeoutMs: 1500, phase: 'reboot' }).catch((e) => e);
+  expect(err).toBeInstanceOf(SshUnreachableError);
+  expect(err.failureClass).toBe('lab-fault');
+  expect(err.message).toMatch(/^\[reboot\] ssh .* did not come up within 1\.5 s \(\d+ attempts; last error: .*ECONNREFUSED/);
+});
+
+test('SFTP put and get with progress; the bytes arrive intact', async ({}, testInfo) => {
+  session = new SshSession(server.target);
+  await session.connect();
+  const local = testInfo.outputPath('payload.bin');
+  const data = crypto.randomBytes(3 << 20);
+  fs.writeFileSync(local, data);
+  const remote = `${server.dir}/uploaded.bin`;
+  const progress: number[] = [];
+  await session.put(local, remote, (p) => progress.push(p.transferred));
+  expect(progress.length).toBeGreaterThan(1);
+  expect(progress.at(-1)).toBe(data.length);
+  const remoteSha = execFileSync('sha256sum', [remote]).toString().split(' ')[0];
+  expect(remoteSha).toBe(crypto.createHash('sha256').update(data).digest('hex'));
+  const back = testInfo.outputPath('back.bin');
+  await session.get(remote, back);
+  expect(fs.readFileSync(back).equals(data)).toBe(true);
+});
+
+test('an unreadable private key is reported with its path', async () => {
+  session = new SshSession({ ...server.target, privateKeyPath: '/nonexistent/key' });
+  await expect(session.connect()).rejects.toThrow(/cannot read the private key file \/nonexistent\/key/);
+});
