@@ -1,0 +1,1 @@
+export async function checkProfilesCommand(files: string[]): Promise<number> { return files.length ? 0 : 2; }

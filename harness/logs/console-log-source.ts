@@ -1,0 +1,36 @@
+import type { SerialConsole } from '../console/serial-console.ts';
+import type { LineSource } from './line-source.ts';
+
+/**
+ * The board's daemon logs on its serial console: every console line (kernel, bootloader and init
+ * messages included, which show the reboot), plus the profile's log command started in the
+ * background after login so that hubby, attrd and otamgr lines print there too. The command must
+ * print only new lines (`tail -n0 -F /var/log/messages`, `journalctl -f -n0`).
+ */
+export class ConsoleLogSource implements LineSource {
+  readonly description: string;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly console: SerialConsole, private readonly logCommand: string | undefined) {
+    this.description = `${console.name}${logCommand ? ` running "${logCommand}"` : ''}`;
+  }
+
+  async start(onLine: (line: string) => void): Promise<void> {
+    this.unsubscribe = this.console.onLineReceived(onLine);
+    if (this.logCommand) await this.startLogCommand();
+  }
+
+  /** Starts the log command again (after a reboot, once logged in). */
+  async startLogCommand(): Promise<void> {
+    if (!this.logCommand) return;
+    await this.console.run(`(${this.logCommand}) & echo $! > /tmp/.hil-log-follower.pid`, { check: true, phase: 'log follower' });
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    if (this.logCommand && this.console.isConnected) {
+      await this.console.run('kill $(cat /tmp/.hil-log-follower.pid) 2>/dev/null; rm -f /tmp/.hil-log-follower.pid', { timeoutMs: 10_000 }).catch(() => undefined);
+    }
+  }
+}
