@@ -1,5 +1,12 @@
 import type { SerialConsole } from '../console/serial-console.ts';
 import type { LineSource } from './line-source.ts';
+import { awaitFollowerReady } from './follower-ready.ts';
+
+export interface LogFollowerOptions {
+  /** Logs a marker where the log command will see it; {marker} is replaced (`logger -t ota-hil {marker}`). */
+  readyProbe?: string;
+  readyTimeoutMs?: number;
+}
 
 /**
  * The board's daemon logs on its serial console: every console line (kernel, bootloader and init
@@ -11,7 +18,11 @@ export class ConsoleLogSource implements LineSource {
   readonly description: string;
   private unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly console: SerialConsole, private readonly logCommand: string | undefined) {
+  constructor(
+    private readonly console: SerialConsole,
+    private readonly logCommand: string | undefined,
+    private readonly opts: LogFollowerOptions = {},
+  ) {
     this.description = `${console.name}${logCommand ? ` running "${logCommand}"` : ''}`;
   }
 
@@ -20,10 +31,18 @@ export class ConsoleLogSource implements LineSource {
     if (this.logCommand) await this.startLogCommand();
   }
 
-  /** Starts the log command again (after a reboot, once logged in). */
+  /** Starts the log command (again, after a reboot, once logged in); returns once it follows. */
   async startLogCommand(): Promise<void> {
     if (!this.logCommand) return;
     await this.console.run(`(${this.logCommand}) & echo $! > /tmp/.hil-log-follower.pid`, { check: true, phase: 'log follower' });
+    const probe = this.opts.readyProbe;
+    if (!probe) return;
+    await awaitFollowerReady({
+      where: this.description,
+      subscribe: (f) => this.console.onLineReceived(f),
+      probe: (marker) => this.console.run(probe.replaceAll('{marker}', marker), { phase: 'log follower' }),
+      timeoutMs: this.opts.readyTimeoutMs,
+    });
   }
 
   async stop(): Promise<void> {
