@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ProfileError } from './profile-error.ts';
+
+// The lab's own values for a board type, kept out of the profile so that one profile serves
+// every rack: a JSON inventory file (HIL_INVENTORY, or lab-inventory.json at the project root)
+//   { "sama5d2": { "serial": { "port": "/dev/ttyACM0" }, "ssh": { "host": "10.1.2.3" }, ... } }
+// and environment variables, which win over the file:
+//   HIL_<BOARD>_SERIAL, _SSH_HOST, _SSH_PORT, _SSH_USER, _SSH_KEY, _SSH_HOST_KEY, _DEVICE_ID
+// where <BOARD> is the profile name in upper case with dashes as underscores.
+
+export type Overrides = Record<string, unknown>;
+
+export const environmentFields: Record<string, { path: string[]; number?: boolean }> = {
+  SERIAL: { path: ['serial', 'port'] },
+  SSH_HOST: { path: ['ssh', 'host'] },
+  SSH_PORT: { path: ['ssh', 'port'], number: true },
+  SSH_USER: { path: ['ssh', 'user'] },
+  SSH_KEY: { path: ['ssh', 'privateKey'] },
+  SSH_HOST_KEY: { path: ['ssh', 'hostKeyFingerprint'] },
+  DEVICE_ID: { path: ['deviceId'] },
+};
+
+export function envPrefix(board: string): string {
+  return `HIL_${board.toUpperCase().replace(/-/g, '_')}_`;
+}
+
+/** Which environment variable sets a field path ("ssh.host" -> HIL_SAMA5D2_SSH_HOST), if one does. */
+export function envVariableFor(board: string, fieldPath: string): string | undefined {
+  const hit = Object.entries(environmentFields).find(([, f]) => f.path.join('.') === fieldPath);
+  return hit ? `${envPrefix(board)}${hit[0]}` : undefined;
+}
+
+export function inventoryPath(projectRoot: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (env.HIL_INVENTORY) return path.resolve(env.HIL_INVENTORY);
+  const dflt = path.join(projectRoot, 'lab-inventory.json');
+  return fs.existsSync(dflt) ? dflt : undefined;
+}
+
+/** The inventory's entry for one board (empty when there is no inventory or no entry). */
+export function readInventory(file: string | undefined, board: string): Overrides {
+  if (!file) return {};
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ProfileError(file, [`cannot read the lab inventory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new ProfileError(file, [`the lab inventory is not valid JSON: ${(e as Error).message}`]);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ProfileError(file, ['expected an object keyed by board name ({"sama5d2": {...}})']);
+  const entry = (data as Record<string, unknown>)[board];
+  if (entry === undefined) return {};
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ProfileError(file, [`${board}: expected an object of profile fields, found ${JSON.stringify(entry)}`]);
+  return entry as Overrides;
+}
+
+export function environmentOverrides(board: string, env: NodeJS.ProcessEnv): { overrides: Overrides; used: string[] } {
+  const overrides: Overrides = {};
+  const used: string[] = [];
+  for (const [suffix, f] of Object.entries(environmentFields)) {
+    const name = `${envPrefix(board)}${suffix}`;
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    used.push(name);
+    let node = overrides;
+    for (const key of f.path.slice(0, -1)) node = (node[key] ??= {}) as Overrides;
+    node[f.path.at(-1)!] = f.number && /^\d+$/.test(raw) ? Number(raw) : raw;
+  }
+  return { overrides, used };
+}
+
+/** Deep merge of plain objects; arrays and scalars from `over` replace those in `base`. */
+export function mergeOverrides<T>(base: T, over: Overrides): T {
+  if (typeof base !== 'object' || base === null || Array.isArray(base)) return over as T;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b) ? mergeOverrides(b, v as Overrides) : v;
+  }
+  return out as T;
+}

@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { boardProfileSchema, type BoardProfile } from './profile-schema.ts';
+import { ProfileError, formatIssues } from './profile-error.ts';
+import { environmentOverrides, envVariableFor, inventoryPath, mergeOverrides, readInventory } from './inventory.ts';
+
+export interface LoadedProfile {
+  profile: BoardProfile;
+  /** The profile file, and where lab values came from (file names and variable names, never values). */
+  file: string;
+  overriddenBy: string[];
+}
+
+/** Validates a profile object (already merged with lab values); throws ProfileError naming every bad field. */
+export function validateProfile(data: unknown, file: string): BoardProfile {
+  const r = boardProfileSchema.safeParse(data, { reportInput: true });
+  if (r.success) return r.data;
+  const board = typeof (data as { name?: unknown })?.name === 'string' ? (data as { name: string }).name : undefined;
+  const hint = (field: string) => {
+    const v = board ? envVariableFor(board, field) : undefined;
+    return v ? `set it in the lab inventory or with ${v}` : undefined;
+  };
+  throw new ProfileError(file, formatIssues(r.error.issues, hint));
+}
+
+/**
+ * Loads a profile file (a module whose default export is the profile), applies the lab inventory
+ * and the environment, and validates the result.
+ */
+export async function loadProfile(file: string, o: { projectRoot?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LoadedProfile> {
+  const env = o.env ?? process.env;
+  const projectRoot = o.projectRoot ?? process.cwd();
+  const abs = path.resolve(projectRoot, file);
+  if (!fs.existsSync(abs)) throw new ProfileError(file, ['no such profile file']);
+  let mod: { default?: unknown };
+  try {
+    mod = await import(pathToFileURL(abs).href);
+  } catch (e) {
+    throw new ProfileError(file, [`cannot load the profile module: ${(e as Error).message}`]);
+  }
+  const base = mod.default;
+  if (typeof base !== 'object' || base === null) throw new ProfileError(file, ['expected a default export with the profile (export default defineProfile({...}))']);
+  const name = (base as { name?: unknown }).name;
+  if (typeof name !== 'string') return { profile: validateProfile(base, file), file, overriddenBy: [] };
+  const invFile = inventoryPath(projectRoot, env);
+  const inventory = readInventory(invFile, name);
+  const { overrides, used } = environmentOverrides(name, env);
+  const merged = mergeOverrides(mergeOverrides(base, inventory), overrides);
+  const overriddenBy = [...(invFile && Object.keys(inventory).length ? [invFile] : []), ...used];
+  const where = overriddenBy.length ? `${file} (with ${overriddenBy.join(', ')})` : file;
+  return { profile: validateProfile(merged, where), file, overriddenBy };
+}
+
+/** The console password, read from where the profile says; never logged. */
+export function resolvePassword(profile: BoardProfile, env: NodeJS.ProcessEnv = process.env): string {
+  const src = profile.login.password;
+  if ('none' in src) return '';
+  if ('env' in src) {
+    const v = env[src.env];
+    if (v === undefined) throw new ProfileError(profile.name, [`login.password: the environment variable ${src.env} is not set`]);
+    return v;
+  }
+  try {
+    return fs.readFileSync(src.file, 'utf8').replace(/\r?\n$/, '');
+  } catch (e) {
+    throw new ProfileError(profile.name, [`login.password: cannot read ${src.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
+  }
+}
