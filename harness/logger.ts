@@ -17,7 +17,9 @@ export const silentLogger: HarnessLogger = { info: noop, warn: noop, error: noop
 export const secretFieldNames = ['password', 'userpw', 'auth-string', 'authString', 'token', 'access_token', 'accessToken', 'privateKey', 'passphrase', 'clientSecret', 'authorization'];
 
 export function createLogger(file: string, level: pino.Level = 'debug'): pino.Logger {
-  const censored = secretFieldNames.flatMap((f) => [f, `*.${f}`, `*.*.${f}`].map((p) => (/^[\w*.]+$/.test(p) ? p : p.replace(f, `["${f}"]`))));
+  // pino's redact paths: a name with a dash needs bracket form; wildcards reach nested objects.
+  const key = (f: string) => (/^\w+$/.test(f) ? f : `["${f}"]`);
+  const censored = secretFieldNames.flatMap((f) => [key(f), `*.${key(f)}`, `*.*.${key(f)}`]);
   return pino(
     { level, redact: { paths: censored, censor: '[secret]' }, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
     pino.destination({ dest: file, sync: true, mkdir: true }),

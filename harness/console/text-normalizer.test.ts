@@ -21,3 +21,23 @@ test('a UTF-8 character split over two reads decodes once', () => {
   const bytes = Buffer.from('µs\n');
   expect(n.push(bytes.subarray(0, 1)) + n.push(bytes.subarray(1))).toBe('µs\n');
 });
+
+test('any split of the same bytes into chunks gives the same text as reading it whole', () => {
+  const pieces = ['abc', '\r\n', '\r', '\n', '\x1b[6n', '\x1b[1;32m', '\x1b]0;t\x07', '\x1b(B', 'µ', '\x07', '\t', 'login: ', '# '];
+  let seed = 42;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+  for (let round = 0; round < 200; round++) {
+    const bytes = Buffer.from(Array.from({ length: 40 }, () => pieces[rnd(pieces.length)]).join(''));
+    const whole = normalizeConsoleText(bytes);
+    const n = new ConsoleTextNormalizer();
+    let chunked = '';
+    for (let i = 0; i < bytes.length; ) {
+      const len = 1 + rnd(7);
+      chunked += n.push(bytes.subarray(i, i + len));
+      i += len;
+    }
+    chunked += n.flush();
+    expect(chunked, JSON.stringify(bytes.toString())).toBe(whole);
+    expect(whole).not.toMatch(/[\x1b\r\x07]/);
+  }
+});

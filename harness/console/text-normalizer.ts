@@ -8,6 +8,8 @@ import { StringDecoder } from 'node:string_decoder';
 const ESC = 0x1b;
 const BEL = 0x07;
 
+const CONTROL = /[\x00-\x08\x0b-\x1f]/;
+
 type EscState = 'none' | 'esc' | 'csi' | 'osc' | 'osc-esc';
 
 export class ConsoleTextNormalizer {
@@ -21,9 +23,15 @@ export class ConsoleTextNormalizer {
   }
 
   pushText(text: string): string {
+    // Most console text is plain: hand it through untouched when nothing needs the state machine.
+    if (this.esc === 'none' && !this.pendingCR && !CONTROL.test(text)) return text;
     let out = '';
+    let run = 0; // start of the current run of plain characters, copied in one slice
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
+      if (this.esc === 'none' && !this.pendingCR && (c >= 0x20 || c === 0x0a || c === 0x09)) continue;
+      if (run < i && this.esc === 'none') out += text.slice(run, i);
+      run = i + 1;
       if (this.esc !== 'none') {
         this.stepEscape(c);
         continue;
@@ -40,11 +48,14 @@ export class ConsoleTextNormalizer {
         this.pendingCR = false;
         out += '\n';
         if (c === 0x0a) continue;
+        if (c >= 0x20 || c === 0x09) {
+          run = i; // a plain character after a lone CR starts the next run
+          continue;
+        }
       }
       // Other C0 controls (NUL, BEL, backspace...) carry no text.
-      if (c < 0x20 && c !== 0x0a && c !== 0x09) continue;
-      out += text[i];
     }
+    if (run < text.length && this.esc === 'none' && !this.pendingCR) out += text.slice(run);
     return out;
   }
 

@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import { benchConsoleLatency } from './console-latency.ts';
+import { benchParseThroughput } from './parse-throughput.ts';
+import { benchSftpVsScp } from './sftp-vs-scp.ts';
+
+// `npm run bench`: figures, not pass/fail. Ratios are measured side by side in one run, since
+// this machine is noisy. Results also go to reports/bench.json.
+
+const results: Record<string, unknown> = { when: new Date().toISOString() };
+const line = (s: string) => process.stdout.write(`${s}\n`);
+
+line('console: line written to pty -> pending expect() resolved');
+const lat = await benchConsoleLatency();
+results.consoleLatency = lat;
+line(`  p50 ${lat.p50Ms.toFixed(2)} ms   p99 ${lat.p99Ms.toFixed(2)} ms   max ${lat.maxMs.toFixed(2)} ms   (${lat.samples} samples; target p99 < 5 ms)`);
+
+line('log parser throughput');
+const parse = benchParseThroughput();
+results.parseThroughput = parse;
+line(`  captured log: ${parse.fileLinesPerSec.toLocaleString('en')} lines/s   live event log: ${parse.liveLinesPerSec.toLocaleString('en')} lines/s   (${parse.lines.toLocaleString('en')} lines)`);
+
+line('SFTP put of 64 MiB to a local OpenSSH server: ssh2 vs scp (median of 3, alternating)');
+const sftp = await benchSftpVsScp();
+results.sftpVsScp = sftp;
+line(`  ssh2 ${sftp.ssh2MiBps} MiB/s   scp ${sftp.scpMiBps} MiB/s   ratio ${sftp.ratio}x   (target >= 0.8x; ssh2 native crypto binding: ${sftp.nativeCrypto ? 'yes' : 'NO'})`);
+
+fs.mkdirSync('reports', { recursive: true });
+fs.writeFileSync('reports/bench.json', `${JSON.stringify(results, null, 2)}\n`);
+line('written: reports/bench.json');
