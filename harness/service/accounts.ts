@@ -1,0 +1,115 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from './store.ts';
+
+// Who may use the lab OTA service. Zero setup: a service started on an empty data folder creates
+// one development partner account and writes a ready-to-use partner-ota-conf.json (mode 0600)
+// beside it. Secrets are stored hashed (scrypt) in accounts.json; the plain ones exist only in
+// that conf file. Nothing here logs or prints a secret.
+
+export interface Account {
+  username: string;
+  passwordHash: string;
+  clientId: string;
+  clientSecretHash: string;
+  partnerId: string;
+  deviceTypeIds: string[];
+}
+
+function hash(secret: string, salt = crypto.randomBytes(16).toString('hex')): string {
+  return `scrypt:${salt}:${crypto.scryptSync(secret, salt, 32).toString('hex')}`;
+}
+
+function matches(secret: string, stored: string): boolean {
+  const [, salt, want] = stored.split(':');
+  const got = crypto.scryptSync(secret, salt, 32);
+  const w = Buffer.from(want, 'hex');
+  return w.length === got.length && crypto.timingSafeEqual(w, got);
+}
+
+export class Accounts {
+  private readonly accounts: Account[];
+  private readonly tokens = new Map<string, { partnerId: string; expires: number }>();
+
+  constructor(private readonly file: string, private readonly tokenTtlMs: number) {
+    this.accounts = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
+  }
+
+  get isEmpty(): boolean {
+    return this.accounts.length === 0;
+  }
+
+  /** Creates the development partner account; returns the plain secrets for the conf file. */
+  createDevelopmentAccount(): { username: string; userpw: string; clientId: string; clientSecret: string; partnerId: string; deviceTypeId: string } {
+    const plain = {
+      username: 'lab@ota-hil.local',
+      userpw: crypto.randomBytes(12).toString('base64url'),
+      clientId: crypto.randomUUID(),
+      clientSecret: crypto.randomBytes(24).toString('hex'),
+      partnerId: crypto.randomUUID(),
+      deviceTypeId: crypto.randomUUID(),
+    };
+    this.accounts.push({
+      username: plain.username,
+      passwordHash: hash(plain.userpw),
+      clientId: plain.clientId,
+      clientSecretHash: hash(plain.clientSecret),
+      partnerId: plain.partnerId,
+      deviceTypeIds: [plain.deviceTypeId],
+    });
+    writeFileAtomic(this.file, JSON.stringify(this.accounts, null, 1), 0o600);
+    return plain;
+  }
+
+  /** OAuth password grant: the client (Basic auth) and the user must both check out. */
+  grant(basicAuth: string | undefined, username: unknown, password: unknown): { token: string; expiresIn: number } | undefined {
+    const m = /^Basic\s+(\S+)$/i.exec(basicAuth ?? '');
+    if (!m || typeof username !== 'string' || typeof password !== 'string') return undefined;
+    const decoded = Buffer.from(m[1], 'base64').toString();
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return undefined;
+    const clientId = decoded.slice(0, colon);
+    const clientSecret = decoded.slice(colon + 1);
+    const acct = this.accounts.find((a) => a.clientId === clientId && a.username === username);
+    if (!acct || !matches(clientSecret, acct.clientSecretHash) || !matches(password, acct.passwordHash)) return undefined;
+    const token = crypto.randomBytes(24).toString('hex');
+    this.tokens.set(token, { partnerId: acct.partnerId, expires: Date.now() + this.tokenTtlMs });
+    return { token, expiresIn: Math.floor(this.tokenTtlMs / 1000) };
+  }
+
+  /** The account a bearer token belongs to, or why not. */
+  authenticate(authorization: string | undefined): { account: Account } | { problem: string } {
+    const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    if (!m) return { problem: 'Full authentication is required to access this resource' };
+    const t = this.tokens.get(m[1]);
+    if (!t) return { problem: 'Invalid access token' };
+    if (t.expires < Date.now()) {
+      this.tokens.delete(m[1]);
+      return { problem: 'Access token expired' };
+    }
+    return { account: this.accounts.find((a) => a.partnerId === t.partnerId)! };
+  }
+}
+
+/** The conf file the Python tools (and `hil ota`) read, for the development account. */
+export function writePartnerConf(dir: string, plain: ReturnType<Accounts['createDevelopmentAccount']>, baseUrl: string): string {
+  const file = path.join(dir, 'partner-ota-conf.json');
+  const conf = {
+    Comments: 'Configuration file for partner Full OTA image upload tool (lab OTA service development account)',
+    description: 'OTA image description',
+    name: 'ota-hil-lab',
+    version: '1.0',
+    url: 'dummy',
+    username: plain.username,
+    userpw: plain.userpw,
+    'auth-string': Buffer.from(`${plain.clientId}:${plain.clientSecret}`).toString('base64'),
+    deviceTypeId: plain.deviceTypeId,
+    partnerId: plain.partnerId,
+    imageFiles: { A: 'hub_update.bin' },
+    baseUrl,
+  };
+  writeFileAtomic(file, `${JSON.stringify(conf, null, 4)}\n`, 0o600);
+  fs.chmodSync(file, 0o600);
+  return file;
+}

@@ -1,0 +1,93 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { OtaRecord } from '../ota/record.ts';
+
+// The lab OTA service's persistent state: one JSON file replaced atomically (write, fsync,
+// rename) after every change, and image bytes as content-addressed files. A crash or a restart
+// at any instant leaves either the old state or the new one, never half of it.
+
+export interface FirmwareImage extends OtaRecord {
+  /** The image id the deploy tool names (-i). */
+  imageId: string;
+  deviceTypeId: string;
+  sha256: string;
+  size: number;
+  associatedTimestamp: number;
+}
+
+export interface Push {
+  deviceId: string;
+  imageId: string;
+  versionNumber: string;
+  requestedTimestamp: number;
+  state: 'pending' | 'downloading' | 'done' | 'failed';
+  updatedTimestamp: number;
+  note?: string;
+}
+
+export interface Binary {
+  sha256: string;
+  size: number;
+}
+
+export interface State {
+  nextRecordId: number;
+  nextImageId: number;
+  nextVersionNumber: Record<string, number>;
+  records: OtaRecord[];
+  images: FirmwareImage[];
+  binaries: Binary[];
+  pushes: Push[];
+}
+
+const empty: State = { nextRecordId: 11000, nextImageId: 49000, nextVersionNumber: {}, records: [], images: [], binaries: [], pushes: [] };
+
+export class ServiceStore {
+  private state: State;
+  private readonly file: string;
+  readonly blobDir: string;
+  readonly tmpDir: string;
+
+  constructor(readonly dataDir: string) {
+    this.file = path.join(dataDir, 'state.json');
+    this.blobDir = path.join(dataDir, 'blobs');
+    this.tmpDir = path.join(dataDir, 'tmp');
+    fs.mkdirSync(this.blobDir, { recursive: true });
+    fs.rmSync(this.tmpDir, { recursive: true, force: true }); // uploads cut off by a crash
+    fs.mkdirSync(this.tmpDir, { recursive: true });
+    this.state = fs.existsSync(this.file) ? { ...structuredClone(empty), ...JSON.parse(fs.readFileSync(this.file, 'utf8')) } : structuredClone(empty);
+  }
+
+  /** Applies a change and persists it before returning. */
+  update<T>(change: (s: State) => T): T {
+    const out = change(this.state);
+    writeFileAtomic(this.file, JSON.stringify(this.state, null, 1));
+    return out;
+  }
+
+  get data(): Readonly<State> {
+    return this.state;
+  }
+
+  blobPath(sha256: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
+    return path.join(this.blobDir, sha256);
+  }
+
+  newTmpPath(): string {
+    return path.join(this.tmpDir, `upload-${crypto.randomBytes(8).toString('hex')}`);
+  }
+}
+
+export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644): void {
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  const fd = fs.openSync(tmp, 'w', mode);
+  try {
+    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
