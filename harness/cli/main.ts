@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { parseLogCommand } from './parse-log-command.ts';
 import { checkProfilesCommand } from './profile-command.ts';
+import { deployCommand, listCommand, recordCommand, runOtaCommand, uploadCommand } from './ota-commands.ts';
+import { serviceStartCommand } from './service-command.ts';
+import { LAB_SERVICE_URL } from '../ota/partner-conf.ts';
 
 // The `hil` command. Exit codes: 0 success, 1 a check failed, 2 bad input (file, option, profile).
 
@@ -25,6 +28,59 @@ program
   .action(async (files: string[]) => {
     process.exitCode = await checkProfilesCommand(files);
   });
+
+const ota = program.command('ota').description(`OTA records, uploads and pushes (Afero's partner tools; the lab service at ${LAB_SERVICE_URL} unless the configuration's baseUrl says otherwise)`);
+const confOption = ['-c, --conf <file>', 'partner-ota-conf.json to use', 'partner-ota-conf.json'] as const;
+
+ota
+  .command('record')
+  .description('create the OTA record (fails if it exists) and write full_ota_record.json')
+  .requiredOption('-n, --buildNum <n>', 'build number, appended to the configured version')
+  .option(...confOption)
+  .option('-d, --debug', 'debug build: "d" after the version')
+  .option('-s, --skipTmpdir', "write the record in the current directory, not bitbake's TMPDIR")
+  .action(async (o: { buildNum: string; conf: string; debug?: boolean; skipTmpdir?: boolean }) => {
+    process.exitCode = await runOtaCommand(() => recordCommand(o));
+  });
+
+ota
+  .command('upload')
+  .description('upload the image named by imageFiles.A for the record, store it, and associate it with the device type')
+  .requiredOption('-n, --buildNum <n>', 'build number given to `hil ota record`')
+  .option(...confOption)
+  .option('-d, --debug', 'debug build (as given to `hil ota record`)')
+  .option('-s, --skipTmpdir', 'the record is in the current directory')
+  .action(async (o: { buildNum: string; conf: string; debug?: boolean; skipTmpdir?: boolean }) => {
+    process.exitCode = await runOtaCommand(() => uploadCommand(o));
+  });
+
+ota
+  .command('list')
+  .description('list the uploaded full OTA images of the device type')
+  .option(...confOption)
+  .action(async (o: { conf: string }) => {
+    process.exitCode = await runOtaCommand(() => listCommand(o));
+  });
+
+ota
+  .command('deploy')
+  .description('push an uploaded image to one or more devices')
+  .requiredOption('-i, --imageId <id>', 'image id (see `hil ota list`)')
+  .requiredOption('-d, --device <ids>', 'deviceId, or several separated by commas')
+  .option(...confOption)
+  .action(async (o: { conf: string; imageId: string; device: string }) => {
+    process.exitCode = await runOtaCommand(() => deployCommand(o));
+  });
+
+program
+  .command('service')
+  .description('the lab OTA service')
+  .command('start')
+  .description('run the lab OTA service (Afero REST API + device side) until interrupted')
+  .option('--port <port>', 'TCP port', '8480')
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--data <dir>', 'data folder (records, images, accounts, partner-ota-conf.json)', '.cache/ota-service')
+  .action(serviceStartCommand);
 
 try {
   await program.parseAsync(process.argv);
