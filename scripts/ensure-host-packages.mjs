@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 
 const groups = {
-  test: ['socat', 'openssh-server', 'openssh-client'],
+  test: ['socat', 'openssh-server', 'openssh-client', 'busybox-static', 'openssl', 'curl'],
 };
 
 const wanted = [...new Set(process.argv.slice(2).flatMap((g) => groups[g] ?? []))];
