@@ -235,6 +235,7 @@ test('a service that cannot be reached is reported as such (CLI exit 3), a bad c
   expect(bad.stderr).not.toContain(secret);
   expect(() => loadPartnerConf(path.join(ws.dir, 'nope.json'))).toThrow(ConfError);
   expect((await hil(ws, 'ota', 'upload', '-n', 'x', '-s')).stderr).toContain('-n/--buildNum: expected a build number (digits), found "x"');
+  fs.writeFileSync(ws.conf, JSON.stringify(conf));
   expect((await hil(ws, 'ota', 'record', '-n', '1')).stderr).toMatch(/bitbake was not found.*pass -s/);
 });
 
