@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { benchConsoleLatency } from './console-latency.ts';
 import { benchParseThroughput } from './parse-throughput.ts';
 import { benchSftpVsScp } from './sftp-vs-scp.ts';
+import { benchOtaService } from './ota-service-throughput.ts';
 
 // `npm run bench`: figures, not pass/fail. Ratios are measured side by side in one run, since
 // this machine is noisy. Results also go to reports/bench.json.
@@ -27,3 +28,11 @@ line(`  ssh2 ${sftp.ssh2MiBps} MiB/s   scp ${sftp.scpMiBps} MiB/s   ratio ${sftp
 fs.mkdirSync('reports', { recursive: true });
 fs.writeFileSync('reports/bench.json', `${JSON.stringify(results, null, 2)}\n`);
 line('written: reports/bench.json');
+
+line('lab OTA service, 256 MiB image: the harness client vs curl (median of 3, alternating), and RSS under 20 concurrent downloads');
+const svc = await benchOtaService();
+results.otaService = svc;
+line(`  upload   ours ${svc.upload.oursMiBps} MiB/s   curl ${svc.upload.curlMiBps} MiB/s   ratio ${svc.upload.ratio}x   (target >= 0.8x)`);
+line(`  download ours ${svc.download.oursMiBps} MiB/s   curl ${svc.download.curlMiBps} MiB/s   ratio ${svc.download.ratio}x   (target >= 0.8x)`);
+line(`  ${svc.concurrentDownloads.clients} concurrent downloads in ${svc.concurrentDownloads.seconds} s: service RSS ${svc.concurrentDownloads.idleRssMiB} MiB idle, ${svc.concurrentDownloads.peakRssMiB} MiB peak   (target < 150 MiB)`);
+fs.writeFileSync('reports/bench.json', `${JSON.stringify(results, null, 2)}\n`);

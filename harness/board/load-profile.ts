@@ -12,6 +12,20 @@ export interface LoadedProfile {
   overriddenBy: string[];
 }
 
+/**
+ * Imports a profile module. Under Playwright (or any TypeScript loader) a plain import does; the
+ * bundled `hil` runs on plain Node, where a .ts profile goes through tsx's scoped loader.
+ */
+async function importModule(abs: string): Promise<{ default?: unknown }> {
+  try {
+    return await import(pathToFileURL(abs).href);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw e;
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(pathToFileURL(abs).href, import.meta.url)) as { default?: unknown };
+  }
+}
+
 /** Validates a profile object (already merged with lab values); throws ProfileError naming every bad field. */
 export function validateProfile(data: unknown, file: string): BoardProfile {
   const r = boardProfileSchema.safeParse(data, { reportInput: true });
@@ -35,7 +49,7 @@ export async function loadProfile(file: string, o: { projectRoot?: string; env?:
   if (!fs.existsSync(abs)) throw new ProfileError(file, ['no such profile file']);
   let mod: { default?: unknown };
   try {
-    mod = await import(pathToFileURL(abs).href);
+    mod = await importModule(abs);
   } catch (e) {
     throw new ProfileError(file, [`cannot load the profile module: ${(e as Error).message}`]);
   }
