@@ -101,6 +101,8 @@ export class SshSession extends EventEmitter {
     await new Promise<void>((resolve, reject) => {
       const fail = (e: Error) => {
         client.removeAllListeners('ready');
+        // A failing connection can report more than one error; the first one decides.
+        client.on('error', () => undefined);
         client.end();
         if (presented !== undefined && presented !== this.target.hostKeyFingerprint) {
           reject(new HostKeyMismatchError(this.where, this.target.hostKeyFingerprint, presented));
