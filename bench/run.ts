@@ -29,7 +29,7 @@ fs.mkdirSync('reports', { recursive: true });
 fs.writeFileSync('reports/bench.json', `${JSON.stringify(results, null, 2)}\n`);
 line('written: reports/bench.json');
 
-line('lab OTA service, 256 MiB image: the harness client vs curl (median of 3, alternating), and RSS under 20 concurrent downloads');
+line('lab OTA service, 256 MiB image: the harness client vs curl (median of 5, alternating), and RSS under 20 concurrent downloads');
 const svc = await benchOtaService();
 results.otaService = svc;
 line(`  upload   ours ${svc.upload.oursMiBps} MiB/s   curl ${svc.upload.curlMiBps} MiB/s   ratio ${svc.upload.ratio}x   (target >= 0.8x)`);

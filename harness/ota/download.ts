@@ -26,12 +26,22 @@ export async function downloadFile(url: string, file: string, o: { resume?: bool
   // Written as it arrives, like curl: the page cache absorbs it, and the socket never waits on a
   // write queue (a stream pipeline here ran at half curl's speed).
   const fd = fs.openSync(file, append ? 'a' : 'w');
+  let batch: Buffer[] = [];
+  let batched = 0;
+  const flush = () => {
+    fs.writevSync(fd, batch);
+    batch = [];
+    batched = 0;
+  };
   try {
     for await (const chunk of res as AsyncIterable<Buffer>) {
-      fs.writeSync(fd, chunk);
+      batch.push(chunk);
+      batched += chunk.length;
       done += chunk.length;
+      if (batched >= 1 << 20) flush();
       o.onProgress?.(done, total);
     }
+    flush();
   } finally {
     fs.closeSync(fd);
   }
