@@ -1,9 +1,22 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { buildVboard } from '../vboard/build.ts';
 import { parseLogCommand } from './parse-log-command.ts';
 import { checkProfilesCommand } from './profile-command.ts';
 import { deployCommand, listCommand, recordCommand, runOtaCommand, uploadCommand } from './ota-commands.ts';
 import { serviceStartCommand } from './service-command.ts';
 import { LAB_SERVICE_URL } from '../ota/partner-conf.ts';
+
+/** The project folder: the nearest one above this module with the project's package.json (works from the bundle too). */
+function projectRoot(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'ota-hil') return dir;
+  }
+  throw new Error('cannot find the ota-hil project folder');
+}
 
 // The `hil` command. Exit codes: 0 success, 1 a check failed, 2 bad input (file, option, profile).
 
@@ -81,6 +94,18 @@ program
   .option('--host <address>', 'address to listen on', '127.0.0.1')
   .option('--data <dir>', 'data folder (records, images, accounts, partner-ota-conf.json)', '.cache/ota-service')
   .action(serviceStartCommand);
+
+program
+  .command('vboard')
+  .description('the virtual board (QEMU)')
+  .command('build')
+  .description('build the virtual board image from Debian packages (a no-op when nothing changed)')
+  .action(() => {
+    const root = projectRoot();
+    const t0 = Date.now();
+    const img = buildVboard(root, { log: (s) => process.stderr.write(`${s}\n`) });
+    process.stdout.write(`${img.cached ? 'up to date' : 'built'}: ${img.disk} (kernel ${img.kernelVersion}) in ${((Date.now() - t0) / 1000).toFixed(2)} s\n`);
+  });
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,37 @@
+import { test, expect } from '@playwright/test';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildVboard } from '../../harness/vboard/build.ts';
+import { QemuBoard } from '../../harness/power/qemu-board.ts';
+import { SerialConsole } from '../../harness/console/serial-console.ts';
+import { SshSession } from '../../harness/ssh/ssh-session.ts';
+
+// The virtual board itself: built from Debian packages, booted by real U-Boot, reached on its
+// serial console and over SSH with the pinned host key.
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+test('the virtual board boots slot A; serial login, fw_printenv and SSH work', async ({}, testInfo) => {
+  test.setTimeout(10 * 60_000);
+  const image = buildVboard(root, { log: (s) => console.log(s) });
+  const board = await QemuBoard.start({ baseImage: image.disk, runDir: testInfo.outputPath('board') });
+  const con = await SerialConsole.open({ address: board.serialPath, name: 'virtual board serial', transcriptPath: testInfo.outputPath('console.log') });
+  const ssh = new SshSession({ host: '127.0.0.1', port: board.sshPort, user: 'root', privateKeyPath: image.clientKey, hostKeyFingerprint: image.hostKeyFingerprint });
+  try {
+    await board.powerOn();
+    await con.expect(/^U-Boot \d{4}\.\d{2}/m, { timeoutMs: 10_000, phase: 'boot' });
+    await con.expect('ota-hil: booting slot on partition 2', { timeoutMs: 30_000, phase: 'boot' });
+    await con.expect(/login: *$/m, { timeoutMs: 120_000, phase: 'boot' });
+    await con.login({ user: 'root', shellPrompt: /root@afero-virtual:[^#\n]*# *$/m, timeoutMs: 30_000 });
+    expect((await con.run('fw_printenv boot_part', { check: true })).output).toBe('boot_part=2');
+    expect((await con.run('sed -n "s/.* root=\\([^ ]*\\).*/\\1/p" /proc/cmdline')).output).toBe('/dev/vda2');
+    await ssh.waitUntilUp({ timeoutMs: 60_000, phase: 'boot' });
+    const r = await ssh.exec('uname -m; mount | grep -c " /afero_nv "', { check: true });
+    expect(r.stdout).toBe('armv7l\n1\n');
+  } finally {
+    ssh.close();
+    await testInfo.attach('console', { path: testInfo.outputPath('console.log'), contentType: 'text/plain' }).catch(() => undefined);
+    await con.close();
+    await board.stop();
+  }
+});

@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { spawnTied, type TiedProcess } from '../process/tied-process.ts';
+import { QmpClient } from './qmp-client.ts';
+
+// One virtual board: a QEMU process on a copy-on-write overlay of the base image (the base stays
+// pristine), started paused so that nothing the board prints is lost before the console is open,
+// serial on a pty, SSH forwarded to a free loopback port, QMP for power. QEMU runs tied to this
+// process: it cannot outlive the run that started it.
+
+export interface QemuBoardOptions {
+  baseImage: string;
+  /** Folder for the overlay, the QMP socket and QEMU's own log. */
+  runDir: string;
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export class QemuBoard {
+  private constructor(
+    readonly runDir: string,
+    readonly sshPort: number,
+    /** The pty QEMU connected the board's UART to. */
+    readonly serialPath: string,
+    private readonly proc: TiedProcess,
+    private readonly qmp: QmpClient,
+    private readonly sockDir: string,
+  ) {}
+
+  /** Starts QEMU paused; open the console on `serialPath`, then call powerOn(). */
+  static async start(o: QemuBoardOptions): Promise<QemuBoard> {
+    fs.mkdirSync(o.runDir, { recursive: true });
+    const overlay = path.join(o.runDir, 'overlay.qcow2');
+    // A unix socket path must stay under 108 bytes: keep it in a short temporary folder.
+    const sockDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-qmp-'));
+    const qmpSock = path.join(sockDir, 'qmp.sock');
+    fs.rmSync(overlay, { force: true });
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', path.resolve(o.baseImage), overlay]);
+    const sshPort = await freePort();
+    const proc = spawnTied('qemu-system-arm', [
+      '-M', 'virt', '-cpu', 'cortex-a15', '-smp', '2', '-m', '512',
+      '-bios', '/usr/lib/u-boot/qemu_arm/u-boot.bin',
+      '-drive', `if=none,file=${overlay},format=qcow2,id=hd0`, '-device', 'virtio-blk-device,drive=hd0',
+      '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${sshPort}-:22`, '-device', 'virtio-net-device,netdev=net0',
+      '-device', 'virtio-rng-device', '-display', 'none', '-serial', 'pty',
+      '-qmp', `unix:${qmpSock},server=on,wait=off`, '-S',
+    ]);
+    // QEMU creates the socket as it starts: wait for the file (an event on its folder).
+    const deadline = Date.now() + 20_000;
+    while (!fs.existsSync(qmpSock)) {
+      if (proc.child.exitCode !== null) throw new Error(`qemu-system-arm exited at start: ${proc.output()}`);
+      if (Date.now() > deadline) throw new Error(`QEMU did not open its QMP socket within 20 s: ${proc.output()}`);
+      const w = fs.watch(sockDir);
+      await Promise.race([once(w, 'change'), new Promise((r) => setTimeout(r, 100))]);
+      w.close();
+    }
+    const qmp = await QmpClient.connect(qmpSock);
+    const chardevs = await qmp.execute<{ label: string; filename: string }[]>('query-chardev');
+    const pty = chardevs.find((c) => c.filename.startsWith('pty:'));
+    if (!pty) throw new Error(`QEMU has no pty serial: ${JSON.stringify(chardevs)}`);
+    return new QemuBoard(o.runDir, sshPort, pty.filename.slice(4), proc, qmp, sockDir);
+  }
+
+  /** Lets the (paused) board run. */
+  powerOn(): Promise<unknown> {
+    return this.qmp.execute('cont');
+  }
+
+  /** Hard reset, as the reset button: no shutdown, no sync. */
+  reset(): Promise<unknown> {
+    return this.qmp.execute('system_reset');
+  }
+
+  /** Power cut at this instant: QEMU stops at once; the overlay keeps what reached the disk. */
+  async powerCut(): Promise<void> {
+    await this.qmp.execute('quit').catch(() => undefined);
+    await this.proc.exited;
+  }
+
+  async stop(): Promise<void> {
+    this.qmp.close();
+    await this.proc.stop();
+    fs.rmSync(this.sockDir, { recursive: true, force: true });
+  }
+}
