@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../process/free-port.ts';
 import { spawnTied, type TiedProcess } from '../process/tied-process.ts';
 import { signalDescendants } from '../process/process-tree.ts';
 import { fingerprintOfPublicKeyLine } from '../ssh/fingerprint.ts';
@@ -27,13 +27,6 @@ export interface OpenSshServer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function keygen(file: string, type = 'ecdsa'): void {
   execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', 'ota-hil-test', '-f', file]);
