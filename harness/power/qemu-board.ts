@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
 import { freePort } from '../process/free-port.ts';
+import { waitForPath } from '../process/wait-for-path.ts';
 import { spawnTied, type TiedProcess } from '../process/tied-process.ts';
 import { QmpClient } from './qmp-client.ts';
 
@@ -48,15 +48,11 @@ export class QemuBoard {
       '-device', 'virtio-rng-device', '-display', 'none', '-serial', 'pty',
       '-qmp', `unix:${qmpSock},server=on,wait=off`, '-S',
     ]);
-    // QEMU creates the socket as it starts: wait for the file (an event on its folder).
-    const deadline = Date.now() + 20_000;
-    while (!fs.existsSync(qmpSock)) {
-      if (proc.child.exitCode !== null) throw new Error(`qemu-system-arm exited at start: ${proc.output()}`);
-      if (Date.now() > deadline) throw new Error(`QEMU did not open its QMP socket within 20 s: ${proc.output()}`);
-      const w = fs.watch(sockDir);
-      await Promise.race([once(w, 'change'), new Promise((r) => setTimeout(r, 100))]);
-      w.close();
-    }
+    await waitForPath(qmpSock, {
+      timeoutMs: 20_000,
+      what: 'QEMU QMP socket',
+      failed: () => (proc.child.exitCode !== null ? `qemu-system-arm exited at start: ${proc.output()}` : undefined),
+    });
     const qmp = await QmpClient.connect(qmpSock);
     const chardevs = await qmp.execute<{ label: string; filename: string }[]>('query-chardev');
     const pty = chardevs.find((c) => c.filename.startsWith('pty:'));

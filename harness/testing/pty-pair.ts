@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnTied, type TiedProcess } from '../process/tied-process.ts';
+import { waitForPath } from '../process/wait-for-path.ts';
 
 // Real pseudo-terminals for console tests, made by socat (Debian package `socat`):
 // `harnessPath` is the end the harness opens as its serial device; the far end is either another
@@ -17,25 +18,8 @@ export interface PtyPair {
   stop(): Promise<void>;
 }
 
-async function waitForPath(p: string, proc: TiedProcess, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const dir = path.dirname(p);
-  while (!fs.existsSync(p)) {
-    if (proc.child.exitCode !== null) throw new Error(`socat exited before creating ${p}: ${proc.output()}`);
-    if (Date.now() > deadline) throw new Error(`socat did not create ${p} within ${timeoutMs} ms: ${proc.output()}`);
-    // socat creates the link shortly after start; wait on the directory changing.
-    await new Promise<void>((resolve) => {
-      const w = fs.watch(dir, () => {
-        w.close();
-        resolve();
-      });
-      const t = setTimeout(() => {
-        w.close();
-        resolve();
-      }, 50);
-      t.unref();
-    });
-  }
+function socatPath(p: string, proc: TiedProcess): Promise<void> {
+  return waitForPath(p, { timeoutMs: 5000, what: 'socat pty', failed: () => (proc.child.exitCode !== null ? `socat exited: ${proc.output()}` : undefined) });
 }
 
 const ptyOpts = 'raw,echo=0';
@@ -45,8 +29,8 @@ export async function startPtyPair(dir = fs.mkdtempSync(path.join(os.tmpdir(), '
   const harnessPath = path.join(dir, 'harness');
   const boardPath = path.join(dir, 'board');
   const proc = spawnTied('socat', [`pty,${ptyOpts},link=${harnessPath}`, `pty,${ptyOpts},link=${boardPath}`]);
-  await waitForPath(harnessPath, proc);
-  await waitForPath(boardPath, proc);
+  await socatPath(harnessPath, proc);
+  await socatPath(boardPath, proc);
   return { dir, harnessPath, boardPath, process: proc, stop: () => proc.stop() };
 }
 
@@ -54,6 +38,6 @@ export async function startPtyPair(dir = fs.mkdtempSync(path.join(os.tmpdir(), '
 export async function startPtyProgram(program: string, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-pty-'))): Promise<PtyPair> {
   const harnessPath = path.join(dir, 'harness');
   const proc = spawnTied('socat', [`pty,${ptyOpts},link=${harnessPath}`, `EXEC:${program},pty,stderr,setsid,ctty,sane`]);
-  await waitForPath(harnessPath, proc);
+  await socatPath(harnessPath, proc);
   return { dir, harnessPath, boardPath: '', process: proc, stop: () => proc.stop() };
 }
