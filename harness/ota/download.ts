@@ -29,18 +29,23 @@ export async function downloadFile(url: string, file: string, o: { resume?: bool
   let batch: Buffer[] = [];
   let batched = 0;
   const flush = () => {
-    fs.writevSync(fd, batch);
+    if (batch.length) fs.writevSync(fd, batch);
     batch = [];
     batched = 0;
   };
   try {
-    for await (const chunk of res as AsyncIterable<Buffer>) {
-      batch.push(chunk);
-      batched += chunk.length;
-      done += chunk.length;
-      if (batched >= 1 << 20) flush();
-      o.onProgress?.(done, total);
-    }
+    await new Promise<void>((resolve, reject) => {
+      res.on('data', (chunk: Buffer) => {
+        batch.push(chunk);
+        batched += chunk.length;
+        done += chunk.length;
+        if (batched >= 1 << 20) flush();
+        o.onProgress?.(done, total);
+      });
+      res.once('end', resolve);
+      res.once('error', reject);
+      res.once('aborted', () => reject(new Error(`download of ${url} was cut off after ${done} bytes`)));
+    });
     flush();
   } finally {
     fs.closeSync(fd);

@@ -11,6 +11,7 @@ import { loadPartnerConf, ConfError } from '../ota/partner-conf.ts';
 import { OtaServiceClient, OtaServiceError, OtaServiceUnreachableError } from '../ota/ota-client.ts';
 import { verifyImage, HEADER_SIZE, HeaderError } from '../ota/header.ts';
 import { createLogger } from '../logger.ts';
+import { downloadFile } from '../ota/download.ts';
 
 // Against the real lab OTA service on loopback; the CLI runs as a separate process, as a user runs it.
 
@@ -132,6 +133,15 @@ test('versionNumbers increase per record; a cut download resumes with a range re
   expect(rest.status).toBe(206);
   expect(rest.headers.get('content-range')).toBe(`bytes ${cut}-${full.body.length - 1}/${full.body.length}`);
   expect(Buffer.concat([full.body.subarray(0, cut), rest.body]).equals(full.body)).toBe(true);
+  // The device-style downloader resumes a file cut short.
+  const file = testInfo.outputPath('ota.update');
+  fs.writeFileSync(file, full.body.subarray(0, cut));
+  const { url } = (await (await fetch(`${s.url}/v1/ota/lab/devices/${DEVICE}/pending`)).json()) as { url: string };
+  const seen: number[] = [];
+  expect(await downloadFile(url, file, { resume: true, onProgress: (d) => seen.push(d) })).toBe(full.body.length);
+  expect(fs.readFileSync(file).equals(full.body)).toBe(true);
+  expect(seen[0]).toBeGreaterThan(cut);
+  expect(await downloadFile(url, file, { resume: true })).toBe(full.body.length); // complete already: 416, nothing written
   const inHeader = await download(s, DEVICE, 'bytes=100-299');
   expect(inHeader.body.equals(full.body.subarray(100, 300))).toBe(true);
   expect(verifyImage(full.body, crypto.createPublicKey(s.publicKeyPem)).versionNumber).toBe(3n);
