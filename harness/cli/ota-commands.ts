@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadPartnerConf, ConfError, type PartnerConf } from '../ota/partner-conf.ts';
+import { loadPartnerConf, ConfError } from '../ota/partner-conf.ts';
 import { OtaServiceClient, OtaServiceError, OtaServiceUnreachableError } from '../ota/ota-client.ts';
 import { recordVersion, type OtaRecord } from '../ota/record.ts';
 import { writeFileAtomic } from '../service/store.ts';
@@ -138,4 +138,3 @@ export async function runOtaCommand(body: () => Promise<number | void>): Promise
   }
 }
 
-export type { PartnerConf };
