@@ -34,7 +34,8 @@ load() { # $1: module path relative to $moddir; dependencies first
   for d in $(sed -n "s#^$m: *##p" "$moddir/modules.dep"); do load "$d"; done
   order+=("$m")
 }
-for m in drivers/virtio/virtio_mmio drivers/block/virtio_blk drivers/net/virtio_net drivers/char/hw_random/virtio-rng crypto/crc32c_generic fs/ext4/ext4; do
+# qemu_fw_cfg: the board reads its lab settings (the OTA service's address) from QEMU's fw_cfg.
+for m in drivers/virtio/virtio_mmio drivers/block/virtio_blk drivers/net/virtio_net drivers/char/hw_random/virtio-rng crypto/crc32c_generic fs/ext4/ext4 drivers/firmware/qemu_fw_cfg; do
   load "kernel/$m.ko"
 done
 for m in "${order[@]}"; do
@@ -58,10 +59,29 @@ busybox --list-full | while read -r applet; do
 done
 cp -a "$here/guest/." "$rootfs/"
 ln -sf /afero_nv/ssh/authorized_keys "$rootfs/root/.ssh/authorized_keys"
+# hubby checks OTA headers with the lab OTA service's public key (the service signs with keys/ota-signing.pem)
+[ -f "$out/keys/ota-signing.pem" ] || openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$out/keys/ota-signing.pem"
+openssl pkey -in "$out/keys/ota-signing.pem" -pubout -out "$rootfs/etc/ota-hil/ota-signing.pub.pem"
+
+# ---- OTA payloads (tar.gz, as sysupgrade takes them) without /etc/full_ota_record.json: the
+# harness puts a record in front for each OTA record it makes (harness/vboard/rootfs-image.ts) ----
+echo "[vboard] OTA payloads"
+mkdir -p "$out/payloads"
+tarit() { tar --numeric-owner --owner=0 --group=0 --sort=name -C "$1" -cf - "${@:3}" . | gzip -6 > "$2"; }
+tarit "$rootfs" "$out/payloads/rootfs.tar.gz"
+tarit "$rootfs" "$out/payloads/rootfs-no-init.tar.gz" --exclude=./sbin/init
+junk=$work/junk
+mkdir -p "$junk/boot" "$junk/etc"
+head -c 4M /dev/urandom > "$junk/boot/vmlinuz"
+head -c 1M /dev/urandom > "$junk/boot/initrd.img"
+tarit "$junk" "$out/payloads/rootfs-random-kernel.tar.gz"
+# The factory image's own record (versionNumber 0: any record the OTA service makes is newer).
+printf '{\n  "name": "ota-hil-virtual",\n  "version": "factory",\n  "versionNumber": "0",\n  "type": 5\n}\n' > "$rootfs/etc/full_ota_record.json"
 
 # ---- keys kept on the data partition: the harness's client key, dropbear's host key ----
 data=$work/data
-mkdir -p "$data/ssh" "$data/dropbear"
+mkdir -p "$data/ssh" "$data/dropbear" "$data/hubby"
+echo 0000000000000001 > "$data/device_id"
 [ -f "$out/keys/id_ecdsa" ] || ssh-keygen -q -t ecdsa -N '' -C ota-hil-virtual -f "$out/keys/id_ecdsa"
 # dropbear reads only its own key format: made by the host's dropbearkey (same Debian version).
 [ -f "$out/keys/host_ecdsa.dropbear" ] || dropbearkey -t ecdsa -s 256 -f "$out/keys/host_ecdsa.dropbear" > /dev/null
@@ -78,8 +98,8 @@ mcopy -i "$work/boot.img" "$work/boot.scr" ::boot.scr
 mke2fs -q -t ext4 -L rootA -d "$rootfs" "$work/rootA.img" 64M
 mke2fs -q -t ext4 -L rootB -d "$rootfs" "$work/rootB.img" 64M
 mke2fs -q -t ext4 -L afero_nv -d "$data" "$work/data.img" 32M
-printf 'boot_part=2\nbootcount=0\nbootlimit=3\nupgrade_available=0\n' > "$work/env.txt"
-mkenvimage -s 0x20000 -o "$work/env.bin" "$work/env.txt"
+printf 'boot_part=2\nbootcount=0\nbootlimit=2\nupgrade_available=0\n' > "$work/env.txt"
+mkenvimage -r -s 0x20000 -o "$work/env.bin" "$work/env.txt"
 
 disk=$work/disk.img
 truncate -s 180M "$disk"
@@ -91,6 +111,7 @@ start=172032, size=131072, type=83
 start=303104, size=65536, type=83
 PARTS
 dd if="$work/env.bin" of="$disk" bs=512 seek=$((0x260000 / 512)) conv=notrunc status=none
+dd if="$work/env.bin" of="$disk" bs=512 seek=$((0x280000 / 512)) conv=notrunc status=none
 dd if="$work/boot.img" of="$disk" bs=512 seek=8192 conv=notrunc status=none
 dd if="$work/rootA.img" of="$disk" bs=512 seek=40960 conv=notrunc status=none
 dd if="$work/rootB.img" of="$disk" bs=512 seek=172032 conv=notrunc status=none

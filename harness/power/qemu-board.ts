@@ -16,6 +16,17 @@ export interface QemuBoardOptions {
   baseImage: string;
   /** Folder for the overlay, the QMP socket and QEMU's own log. */
   runDir: string;
+  /** The OTA service as the board reaches it (QEMU's host address 10.0.2.2), given to hubby through fw_cfg. */
+  otaServiceUrl?: string;
+  /** Keep the overlay from an earlier run of this runDir: power back on after a cut with the disk as it was left. */
+  keepDisk?: boolean;
+}
+
+/** The address a URL on the host's loopback has from inside the board (QEMU user networking). */
+export function guestUrl(hostUrl: string): string {
+  const u = new URL(hostUrl);
+  if (u.hostname === '127.0.0.1' || u.hostname === 'localhost') u.hostname = '10.0.2.2';
+  return u.origin;
 }
 
 
@@ -37,8 +48,10 @@ export class QemuBoard {
     // A unix socket path must stay under 108 bytes: keep it in a short temporary folder.
     const sockDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-qmp-'));
     const qmpSock = path.join(sockDir, 'qmp.sock');
-    fs.rmSync(overlay, { force: true });
-    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', path.resolve(o.baseImage), overlay]);
+    if (!o.keepDisk || !fs.existsSync(overlay)) {
+      fs.rmSync(overlay, { force: true });
+      execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', path.resolve(o.baseImage), overlay]);
+    }
     const sshPort = await freePort();
     const proc = spawnTied('qemu-system-arm', [
       '-M', 'virt', '-cpu', 'cortex-a15', '-smp', '2', '-m', '512',
@@ -47,6 +60,7 @@ export class QemuBoard {
       '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${sshPort}-:22`, '-device', 'virtio-net-device,netdev=net0',
       '-device', 'virtio-rng-device', '-display', 'none', '-serial', 'pty',
       '-qmp', `unix:${qmpSock},server=on,wait=off`, '-S',
+      ...(o.otaServiceUrl ? ['-fw_cfg', `name=opt/ota-hil/service-url,string=${guestUrl(o.otaServiceUrl)}`] : []),
     ]);
     await waitForPath(qmpSock, {
       timeoutMs: 20_000,
