@@ -34,8 +34,7 @@ load() { # $1: module path relative to $moddir; dependencies first
   for d in $(sed -n "s#^$m: *##p" "$moddir/modules.dep"); do load "$d"; done
   order+=("$m")
 }
-# qemu_fw_cfg: the board reads its lab settings (the OTA service's address) from QEMU's fw_cfg.
-for m in drivers/virtio/virtio_mmio drivers/block/virtio_blk drivers/net/virtio_net drivers/char/hw_random/virtio-rng crypto/crc32c_generic fs/ext4/ext4 drivers/firmware/qemu_fw_cfg; do
+for m in drivers/virtio/virtio_mmio drivers/block/virtio_blk drivers/net/virtio_net drivers/char/hw_random/virtio-rng crypto/crc32c_generic fs/ext4/ext4; do
   load "kernel/$m.ko"
 done
 for m in "${order[@]}"; do

@@ -16,17 +16,20 @@ export interface QemuBoardOptions {
   baseImage: string;
   /** Folder for the overlay, the QMP socket and QEMU's own log. */
   runDir: string;
-  /** The OTA service as the board reaches it (QEMU's host address 10.0.2.2), given to hubby through fw_cfg. */
+  /** The lab OTA service on the host: the board's fixed service address (GUEST_OTA_SERVICE) is forwarded to it. */
   otaServiceUrl?: string;
   /** Keep the overlay from an earlier run of this runDir: power back on after a cut with the disk as it was left. */
   keepDisk?: boolean;
 }
 
-/** The address a URL on the host's loopback has from inside the board (QEMU user networking). */
-export function guestUrl(hostUrl: string): string {
+/** Where hubby on the virtual board finds the OTA service (boards/virtual/guest/etc/ota-hil/service-url). */
+export const GUEST_OTA_SERVICE = { host: '10.0.2.100', port: 80 };
+
+/** QEMU user-network option forwarding the board's OTA service address to the service on the host: one socat per connection. */
+function otaServiceForward(hostUrl: string): string {
   const u = new URL(hostUrl);
-  if (u.hostname === '127.0.0.1' || u.hostname === 'localhost') u.hostname = '10.0.2.2';
-  return u.origin;
+  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+  return `,guestfwd=tcp:${GUEST_OTA_SERVICE.host}:${GUEST_OTA_SERVICE.port}-cmd:socat - TCP:${u.hostname}:${port}`;
 }
 
 
@@ -57,10 +60,9 @@ export class QemuBoard {
       '-M', 'virt', '-cpu', 'cortex-a15', '-smp', '2', '-m', '512',
       '-bios', '/usr/lib/u-boot/qemu_arm/u-boot.bin',
       '-drive', `if=none,file=${overlay},format=qcow2,id=hd0`, '-device', 'virtio-blk-device,drive=hd0',
-      '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${sshPort}-:22`, '-device', 'virtio-net-device,netdev=net0',
+      '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${sshPort}-:22${o.otaServiceUrl ? otaServiceForward(o.otaServiceUrl) : ''}`, '-device', 'virtio-net-device,netdev=net0',
       '-device', 'virtio-rng-device', '-display', 'none', '-serial', 'pty',
       '-qmp', `unix:${qmpSock},server=on,wait=off`, '-S',
-      ...(o.otaServiceUrl ? ['-fw_cfg', `name=opt/ota-hil/service-url,string=${guestUrl(o.otaServiceUrl)}`] : []),
     ]);
     await waitForPath(qmpSock, {
       timeoutMs: 20_000,

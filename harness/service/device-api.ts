@@ -45,8 +45,9 @@ export function deviceRoutes(signingKey: crypto.KeyObject, publicKeyPem: string)
       auth: false,
       async handle(c, p) {
         const push = [...c.store.data.pushes].reverse().find((x) => x.deviceId === p.deviceId && (x.state === 'pending' || x.state === 'downloading'));
+        // 200 with an empty object, not 204: busybox wget (the virtual board's) crashes on a 204.
         if (!push) {
-          c.res.writeHead(204).end();
+          sendJson(c.res, 200, {});
           return;
         }
         const img = c.store.data.images.find((i) => i.imageId === push.imageId)!;
@@ -111,7 +112,7 @@ export function deviceRoutes(signingKey: crypto.KeyObject, publicKeyPem: string)
             }
           }
         });
-        c.res.writeHead(204).end();
+        sendJson(c.res, 200, { imageId, state });
       },
     },
     {

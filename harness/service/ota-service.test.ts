@@ -116,8 +116,10 @@ test('record -> upload -> list -> deploy through the CLI; the device downloads a
     expect(() => verifyImage(tampered, pub)).toThrow(HeaderError);
   }
   const done = await fetch(`${s.url}/v1/ota/lab/devices/${DEVICE}/status`, { method: 'POST', body: JSON.stringify({ imageId, state: 'done' }) });
-  expect(done.status).toBe(204);
-  expect((await fetch(`${s.url}/v1/ota/lab/devices/${DEVICE}/pending`)).status).toBe(204);
+  expect(done.status).toBe(200);
+  expect(await done.json()).toEqual({ imageId, state: 'done' });
+  const after = await fetch(`${s.url}/v1/ota/lab/devices/${DEVICE}/pending`);
+  expect([after.status, await after.json()]).toEqual([200, {}]);
 });
 
 test('versionNumbers increase per record; a cut download resumes with a range request', async ({}, testInfo) => {

@@ -17,6 +17,8 @@ export interface OtaServiceOptions {
   host?: string;
   tokenTtlMs?: number;
   logger?: HarnessLogger;
+  /** PEM private key (P-256) to sign headers with, e.g. the one a virtual board trusts; default: the data folder's own. */
+  signingKeyFile?: string;
 }
 
 export interface OtaService {
@@ -30,9 +32,9 @@ export interface OtaService {
 }
 
 /** The service's image-signing key pair, made on first start and kept in the data folder (0600). */
-function signingKey(dataDir: string): { key: crypto.KeyObject; publicPem: string } {
-  const file = path.join(dataDir, 'signing-key.pem');
-  if (!fs.existsSync(file)) {
+function signingKey(dataDir: string, keyFile?: string): { key: crypto.KeyObject; publicPem: string } {
+  const file = keyFile ?? path.join(dataDir, 'signing-key.pem');
+  if (!keyFile && !fs.existsSync(file)) {
     const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
     writeFileAtomic(file, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
   }
@@ -51,7 +53,7 @@ export async function startOtaService(o: OtaServiceOptions): Promise<OtaService>
   fs.mkdirSync(o.dataDir, { recursive: true });
   const store = new ServiceStore(o.dataDir);
   const accounts = new Accounts(path.join(o.dataDir, 'accounts.json'), o.tokenTtlMs ?? 3600_000);
-  const { key, publicPem } = signingKey(o.dataDir);
+  const { key, publicPem } = signingKey(o.dataDir, o.signingKeyFile);
   const routes: Route[] = [...partnerRoutes, ...deviceRoutes(key, publicPem)];
 
   const server = http.createServer((req, res) => {
