@@ -74,6 +74,8 @@ export const catalog: readonly CatalogEntry[] = [
   // hubby: the header and the signature
   { kind: 'validation-failed', source: 'hubby', pattern: /DeviceUpdater::DownloadDone\(([^,]*), ([^)]*)\): error reading ota image header from file, bytes read (-?\d+)/, fields: (m) => ({ path: m[2], reason: `error reading ota image header, bytes read ${m[3]}` }) },
   { kind: 'validation-failed', source: 'hubby', pattern: /BentoProduct::LocalOtaComplete\(([^)]+)\): image size (\d+) doesn't match value in header (\d+)/, fields: (m) => ({ path: m[1], reason: `image size ${m[2]} doesn't match value in header ${m[3]}` }) },
+  // the virtual board's hubby says why the header was refused (the real one's wording is not public)
+  { kind: 'validation-failed', source: 'hubby', pattern: /BentoProduct::ValidateOtaHeader\(([^)]+)\): (.*)$/, fields: (m) => ({ path: m[1], reason: m[2] }) },
   { kind: 'validation-failed', source: 'hubby', pattern: /BentoProduct::HandleValidateOTA\(1\)/, fields: () => ({ reason: 'HandleValidateOTA(1)' }) },
   { kind: 'image-received', source: 'hubby', pattern: /BentoProduct::LocalOtaComplete\((\d+), ([^)]+)\)\s*$/, fields: (m) => ({ imageType: Number(m[1]), path: m[2] }) },
   { kind: 'sha-start', source: 'hubby', pattern: /BentoProduct::LocalOtaComplete\(([^)]+)\): generating sha/, fields: (m) => ({ path: m[1] }) },

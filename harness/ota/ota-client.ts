@@ -204,8 +204,9 @@ export class OtaServiceClient {
   }
 
   /** Pushes an image to a device; resolves with the service's answer text. */
-  async push(imageId: string, deviceId: string): Promise<string> {
-    const res = await this.call(`push image ${imageId} to device ${deviceId}`, 'PUT', `${this.dt}/firmwareImages/${encodeURIComponent(imageId)}/push`, { json: { value: deviceId }, ok: [200, 202] });
+  /** `labFault` (lab service only) damages the download on its way to the device. */
+  async push(imageId: string, deviceId: string, o: { labFault?: string } = {}): Promise<string> {
+    const res = await this.call(`push image ${imageId} to device ${deviceId}`, 'PUT', `${this.dt}/firmwareImages/${encodeURIComponent(imageId)}/push`, { json: { value: deviceId, ...(o.labFault ? { labFault: o.labFault } : {}) }, ok: [200, 202] });
     return (await res.text()) || 'Request accepted for processing';
   }
 }

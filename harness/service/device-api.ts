@@ -4,7 +4,7 @@ import type crypto from 'node:crypto';
 import { HEADER_SIZE, IMAGE_TYPE_FULL, signHeader } from '../ota/header.ts';
 import { HttpError, readJson, sendJson } from './http-util.ts';
 import type { Route, RouteContext } from './partner-api.ts';
-import type { FirmwareImage } from './store.ts';
+import type { FirmwareImage, LabFault, Push } from './store.ts';
 
 // The device side of the lab OTA service: the lab's stand-in for hubby's cloud channel (Afero's
 // is private). A device asks whether an image was pushed to it, downloads it with the signed
@@ -23,12 +23,13 @@ export function deviceRoutes(signingKey: crypto.KeyObject, publicKeyPem: string)
     }
     return h;
   };
-  const imageFor = (c: RouteContext, deviceId: string, imageId: string): FirmwareImage => {
-    const push = c.store.data.pushes.find((x) => x.deviceId === deviceId && x.imageId === imageId);
+  const pushFor = (c: RouteContext, deviceId: string, imageId: string): { img: FirmwareImage; push: Push } => {
+    const push = [...c.store.data.pushes].reverse().find((x) => x.deviceId === deviceId && x.imageId === imageId);
     const img = c.store.data.images.find((i) => i.imageId === imageId);
     if (!push || !img) throw new HttpError(404, 'Not Found', `image ${imageId} was not pushed to device ${deviceId}`);
-    return img;
+    return { img, push };
   };
+  const imageFor = (c: RouteContext, deviceId: string, imageId: string): FirmwareImage => pushFor(c, deviceId, imageId).img;
 
   return [
     {
@@ -59,7 +60,8 @@ export function deviceRoutes(signingKey: crypto.KeyObject, publicKeyPem: string)
       pattern: new RegExp(`^${D}/images/(?<imageId>\\d+)$`),
       auth: false,
       async handle(c, p) {
-        const img = imageFor(c, p.deviceId, p.imageId);
+        const { img, push } = pushFor(c, p.deviceId, p.imageId);
+        if (push.labFault) return sendDamaged(c, img, headerOf(img), push.labFault);
         const header = headerOf(img);
         const total = HEADER_SIZE + img.size;
         let start = 0;
@@ -127,4 +129,33 @@ export function deviceRoutes(signingKey: crypto.KeyObject, publicKeyPem: string)
       },
     },
   ];
+}
+
+/**
+ * A download damaged on purpose (lab only): one bit of the body or of the signature flipped, the
+ * type byte changed, or only the first half of the body sent (with a matching length, so the
+ * device sees a short file, not a broken connection). Whole file, no ranges.
+ */
+async function sendDamaged(c: RouteContext, img: FirmwareImage, signed: Buffer, fault: LabFault): Promise<void> {
+  const header = Buffer.from(signed);
+  if (fault === 'flip-signature-byte') header[61 + 8] ^= 0x01;
+  if (fault === 'wrong-type-byte') header[0] = 0x06;
+  const bodyLength = fault === 'truncate' ? Math.floor(img.size / 2) : img.size;
+  const flipAt = fault === 'flip-body-byte' ? Math.floor(img.size / 2) : -1;
+  c.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': HEADER_SIZE + bodyLength });
+  c.res.write(header);
+  if (bodyLength === 0) return void c.res.end();
+  let offset = 0;
+  const body = fs.createReadStream(c.store.blobPath(img.sha256), { start: 0, end: bodyLength - 1, highWaterMark: 256 * 1024 });
+  await pipeline(
+    body,
+    async function* (chunks: AsyncIterable<Buffer>) {
+      for await (const chunk of chunks) {
+        if (flipAt >= offset && flipAt < offset + chunk.length) chunk[flipAt - offset] ^= 0x01;
+        offset += chunk.length;
+        yield chunk;
+      }
+    },
+    c.res,
+  );
 }

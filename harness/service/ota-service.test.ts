@@ -295,3 +295,27 @@ test('concurrent uploads and downloads lose nothing', async ({}, testInfo) => {
   bodies.forEach((b, i) => expect(b.equals(fs.readFileSync(files[i]))).toBe(true));
   expect(fs.readdirSync(path.join(s.dataDir, 'tmp'))).toEqual([]);
 });
+
+test('lab faults damage one download as asked; an unknown fault is a 400 naming the field', async ({}, testInfo) => {
+  const s = await start(testInfo);
+  const ws = workspace(testInfo, s, 64 * 1024);
+  expect((await hil(ws, 'ota', 'record', '-n', '1', '-s')).status).toBe(0);
+  expect((await hil(ws, 'ota', 'upload', '-n', '1', '-s')).status).toBe(0);
+  const client = new OtaServiceClient(loadPartnerConf(ws.conf));
+  const [img] = await client.listAllImages();
+  const pub = crypto.createPublicKey(s.publicKeyPem);
+  const damaged = async (labFault: string) => {
+    await client.push(img.id, DEVICE, { labFault });
+    const { url } = (await (await fetch(`${s.url}/v1/ota/lab/devices/${DEVICE}/pending`)).json()) as { url: string };
+    return Buffer.from(await (await fetch(url)).arrayBuffer());
+  };
+  const body = await damaged('flip-body-byte');
+  expect(body.length).toBe(HEADER_SIZE + ws.image.length);
+  expect(body.subarray(HEADER_SIZE).compare(ws.image)).not.toBe(0);
+  expect(() => verifyImage(body, pub)).toThrow(/sha256/);
+  const badSignature = await damaged('flip-signature-byte');
+  expect(() => verifyImage(badSignature, pub)).toThrow(/signature/);
+  expect((await damaged('wrong-type-byte'))[0]).toBe(6);
+  expect((await damaged('truncate')).length).toBe(HEADER_SIZE + ws.image.length / 2);
+  await expect(client.push(img.id, DEVICE, { labFault: 'melt' })).rejects.toThrow(/labFault: expected one of flip-body-byte/);
+});

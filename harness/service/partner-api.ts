@@ -6,7 +6,7 @@ import { Transform } from 'node:stream';
 import { recordProblems, type OtaRecord } from '../ota/record.ts';
 import { HttpError, readBody, readJson, sendJson } from './http-util.ts';
 import type { Accounts, Account } from './accounts.ts';
-import type { ServiceStore, FirmwareImage } from './store.ts';
+import { labFaults, type ServiceStore, type FirmwareImage, type LabFault } from './store.ts';
 
 // The partner REST API of Afero's cloud OTA service, as partner-ota-hub-uploader.py and
 // partner-ota-hub-deploy.py call it: same paths, bodies and status codes (../docs/ota-service.md).
@@ -149,7 +149,7 @@ export const partnerRoutes: Route[] = [
     pattern: new RegExp(`^${P}/binaries/moveToRepository$`),
     auth: true,
     async handle(c) {
-      const { value } = await readJson(c.req);
+      const { value, labFault } = await readJson(c.req);
       if (typeof value !== 'string' || !c.store.data.binaries.some((b) => b.sha256 === value)) throw new HttpError(404, 'Not Found', `no uploaded binary with sha256 ${String(value)}`);
       sendJson(c.res, 200, { value: `${c.baseUrl}/v1/ota/lab/binaries/${value}` });
     },
@@ -217,14 +217,15 @@ export const partnerRoutes: Route[] = [
     auth: true,
     async handle(c, p) {
       requireDeviceType(c, p.dtid);
-      const { value } = await readJson(c.req);
+      const { value, labFault } = await readJson(c.req);
       if (typeof value !== 'string' || !/^[0-9a-f]{16}$/.test(value)) throw new HttpError(400, 'Bad Request', `value: expected a deviceId (16 hex digits), found ${JSON.stringify(value)}`);
+      if (labFault !== undefined && !labFaults.includes(labFault as LabFault)) throw new HttpError(400, 'Bad Request', `labFault: expected one of ${labFaults.join(', ')}, found ${JSON.stringify(labFault)}`);
       const img = c.store.data.images.find((i) => i.imageId === p.imageId && i.deviceTypeId === p.dtid);
       if (!img) throw new HttpError(404, 'Not Found', `no firmware image ${p.imageId}`);
       c.store.update((s) => {
         // A new push replaces any earlier one still waiting for that device.
         s.pushes = s.pushes.filter((x) => !(x.deviceId === value && (x.state === 'pending' || x.state === 'downloading')));
-        s.pushes.push({ deviceId: value, imageId: img.imageId, versionNumber: img.versionNumber, requestedTimestamp: Date.now(), updatedTimestamp: Date.now(), state: 'pending' });
+        s.pushes.push({ deviceId: value, imageId: img.imageId, versionNumber: img.versionNumber, requestedTimestamp: Date.now(), updatedTimestamp: Date.now(), state: 'pending', ...(labFault ? { labFault: labFault as LabFault } : {}) });
       });
       c.res.writeHead(202, { 'content-type': 'text/plain' }).end('Request accepted for processing');
     },

@@ -24,7 +24,13 @@ export interface Push {
   state: 'pending' | 'downloading' | 'done' | 'failed';
   updatedTimestamp: number;
   note?: string;
+  /** Lab only: how the download is damaged on the way to the device (tests of the device's checks). */
+  labFault?: LabFault;
 }
+
+/** Damage the lab service can do to a download, for the cases a real service never produces. */
+export const labFaults = ['flip-body-byte', 'flip-signature-byte', 'wrong-type-byte', 'truncate'] as const;
+export type LabFault = (typeof labFaults)[number];
 
 export interface Binary {
   sha256: string;
