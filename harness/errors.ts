@@ -4,6 +4,17 @@
 
 export type FailureClass = 'lab-fault' | 'product-failure';
 
+export function failureClassLine(c: FailureClass): string {
+  return c === 'lab-fault' ? 'Failure class: lab fault (the board or the lab, not the product)' : 'Failure class: product failure';
+}
+
+/** Reads the class back from a failure message, as reports see it. */
+export function failureClassOf(message: string): FailureClass | undefined {
+  if (message.includes(failureClassLine('lab-fault'))) return 'lab-fault';
+  if (message.includes(failureClassLine('product-failure'))) return 'product-failure';
+  return undefined;
+}
+
 export interface HilErrorDetails {
   /** The phase of the OTA job the failure happened in (boot, download, validate, install, reboot, confirm, ...). */
   phase?: string;
@@ -15,7 +26,8 @@ export class HilError extends Error {
   readonly phase: string | undefined;
 
   constructor(failureClass: FailureClass, message: string, details: HilErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    // The class is also the message's last line: reports read it from there (FAILURE_CLASS_LINE).
+    super(`${message}\n${failureClassLine(failureClass)}`, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = new.target.name;
     this.failureClass = failureClass;
     this.phase = details.phase;

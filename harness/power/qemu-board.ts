@@ -20,6 +20,8 @@ export interface QemuBoardOptions {
   otaServiceUrl?: string;
   /** Keep the overlay from an earlier run of this runDir: power back on after a cut with the disk as it was left. */
   keepDisk?: boolean;
+  /** Reuse this loopback port for SSH (a board powered back on keeps its address). */
+  sshPort?: number;
 }
 
 /** Where hubby on the virtual board finds the OTA service (boards/virtual/guest/etc/ota-hil/service-url). */
@@ -55,7 +57,7 @@ export class QemuBoard {
       fs.rmSync(overlay, { force: true });
       execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', path.resolve(o.baseImage), overlay]);
     }
-    const sshPort = await freePort();
+    const sshPort = o.sshPort ?? (await freePort());
     const proc = spawnTied('qemu-system-arm', [
       '-M', 'virt', '-cpu', 'cortex-a15', '-smp', '2', '-m', '512',
       '-bios', '/usr/lib/u-boot/qemu_arm/u-boot.bin',

@@ -1,0 +1,146 @@
+import { SerialConsole } from '../console/serial-console.ts';
+import { SshSession } from '../ssh/ssh-session.ts';
+import { ConsoleLogSource } from '../logs/console-log-source.ts';
+import { OtaEventLog } from '../logs/event-log.ts';
+import { ProductFailure } from '../errors.ts';
+import { resolvePassword } from './load-profile.ts';
+import type { BoardProfile } from './profile-schema.ts';
+import type { PowerDriver } from '../power/power-driver.ts';
+
+// One board under test: its profile bound to a serial console (login, the live daemon logs),
+// SSH (clean command output for the checks) and a power driver. The OTA events of every console
+// line land in one OtaEventLog for the whole test, across reboots and power cycles.
+
+export type Slot = 'A' | 'B';
+
+/** Files the OTA flow itself writes under the user-data paths: not user data (afero-facts.md). */
+const otaBookkeeping = ['/afero_nv/reboot_reason', '/afero_nv/hubby/'];
+
+export class Board {
+  readonly events: OtaEventLog;
+  console!: SerialConsole;
+  private stopFollowing: (() => Promise<void>) | undefined;
+  private source: ConsoleLogSource | undefined;
+
+  constructor(
+    readonly profile: BoardProfile,
+    readonly ssh: SshSession,
+    readonly power: PowerDriver,
+    private readonly transcriptPath: string,
+  ) {
+    this.events = new OtaEventLog(`${profile.name} console`);
+  }
+
+  has(capability: BoardProfile['capabilities'][number]): boolean {
+    return this.profile.capabilities.includes(capability);
+  }
+
+  /** Opens the console on the power driver's current serial address (it changes when QEMU restarts). */
+  async openConsole(): Promise<void> {
+    await this.closeConsole();
+    this.console = await SerialConsole.open({
+      address: this.power.serialAddress ?? this.profile.serial.port,
+      baud: this.profile.serial.baud,
+      charDelayMs: this.profile.serial.charDelayMs,
+      name: `${this.profile.name} serial console`,
+      transcriptPath: this.transcriptPath,
+    });
+    // Every console line is an OTA event candidate from the first byte (bootloader, kernel); the
+    // daemon log command is started on the console once logged in.
+    this.console.onLineReceived((line) => this.events.feed(line));
+    this.source = new ConsoleLogSource(this.console, this.profile.logs.command, { readyProbe: this.profile.logs.readyProbe });
+  }
+
+  async closeConsole(): Promise<void> {
+    if (!this.console) return;
+    await this.source?.stop().catch(() => undefined);
+    await this.console.close();
+  }
+
+  /** Waits for the login prompt (the board is booting), logs in, and starts following the daemon logs. */
+  async waitForShell(phase: string, timeoutMs = this.profile.timeouts.boot): Promise<void> {
+    const login = this.profile.login;
+    await this.console.expect(new RegExp(login.loginPrompt, 'm'), { timeoutMs, phase });
+    await this.loginAndFollow(phase);
+  }
+
+  /** Logs in on the console (copes with a shell already open) and starts the log follower. */
+  async loginAndFollow(phase: string): Promise<void> {
+    const login = this.profile.login;
+    await this.console.login({
+      user: login.user,
+      password: 'none' in login.password ? undefined : resolvePassword(this.profile),
+      loginPrompt: new RegExp(login.loginPrompt, 'm'),
+      passwordPrompt: new RegExp(login.passwordPrompt, 'm'),
+      shellPrompt: new RegExp(login.shellPrompt, 'm'),
+      timeoutMs: 60_000,
+      phase,
+    });
+    await this.source!.startLogCommand();
+    await this.ssh.waitUntilUp({ timeoutMs: this.profile.timeouts.boot, phase });
+  }
+
+  /** A command over SSH: output free of console log lines. */
+  async sh(command: string, phase = 'check'): Promise<string> {
+    return (await this.ssh.exec(command, { check: true, phase, timeoutMs: 60_000 })).stdout;
+  }
+
+  async activeSlot(): Promise<Slot> {
+    const a = this.profile.slots.active;
+    if (a.method === 'fw_printenv') {
+      const v = (await this.sh(`fw_printenv -n ${a.variable}`)).trim();
+      const slot = (Object.keys(a.values) as Slot[]).find((k) => a.values[k] === v);
+      if (!slot) throw new ProductFailure(`${a.variable}=${JSON.stringify(v)} names neither slot (A=${a.values.A}, B=${a.values.B})`);
+      return slot;
+    }
+    const root = (await this.sh(`sed -n 's/.* root=\\([^ ]*\\).*/\\1/p' /proc/cmdline`)).trim();
+    if (root === this.profile.slots.A) return 'A';
+    if (root === this.profile.slots.B) return 'B';
+    throw new ProductFailure(`the kernel's root=${root} is neither slot (A=${this.profile.slots.A}, B=${this.profile.slots.B})`);
+  }
+
+  /** The running versionNumber as /etc/full_ota_record.json gives it. */
+  async recordVersion(): Promise<string> {
+    const text = await this.sh('cat /etc/full_ota_record.json');
+    const v = (JSON.parse(text) as { versionNumber?: unknown }).versionNumber;
+    if (typeof v !== 'string' && typeof v !== 'number') throw new ProductFailure(`/etc/full_ota_record.json has no versionNumber: ${text.slice(0, 200)}`);
+    return String(v);
+  }
+
+  /** The version hubby reported at its last start ("running hub version N"), from the daemon log. */
+  async hubbyVersion(): Promise<string | undefined> {
+    const out = await this.sh("grep -h 'running hub version' /var/log/messages | tail -n1");
+    return /running hub version (\d+)/.exec(out)?.[1];
+  }
+
+  /** sha256 of every user-data file (OTA bookkeeping aside), after writing a fresh sentinel file. */
+  async dataManifest(sentinel?: string): Promise<Map<string, string>> {
+    if (sentinel) await this.sh(`echo ${sentinel} > ${this.profile.userData[0]}/hil-sentinel && sync`);
+    const out = await this.sh(`find ${this.profile.userData.join(' ')} -type f -exec sha256sum {} + | sort -k2`);
+    const m = new Map<string, string>();
+    for (const line of out.split('\n')) {
+      const hit = /^([0-9a-f]{64})\s+(\S.*)$/.exec(line);
+      if (hit && !otaBookkeeping.some((p) => hit[2] === p || hit[2].startsWith(p))) m.set(hit[2], hit[1]);
+    }
+    return m;
+  }
+
+  /** Powers on and follows the console from the first byte. */
+  async powerOn(): Promise<void> {
+    await this.power.prepare?.();
+    await this.openConsole();
+    await this.power.on();
+  }
+
+  /** Cuts the power now (the console goes with a virtual board's QEMU). */
+  async cutPower(): Promise<void> {
+    await this.power.cut();
+    await this.closeConsole();
+  }
+
+  async close(): Promise<void> {
+    await this.closeConsole().catch(() => undefined);
+    this.ssh.close();
+    await this.power.release();
+  }
+}

@@ -1,0 +1,30 @@
+import { test } from '../harness/fixtures.ts';
+import { noteState, update, expectUpdated, push, expectRefusal, expectUnchanged } from '../harness/suite/ota-flow.ts';
+
+// Scenario 2: damaged downloads (the lab service damages them on purpose) must each be refused
+// with the matching failure line, no sysupgrade call, and nothing changed; after all of them the
+// next good update still works.
+
+const damages = [
+  { fault: 'flip-body-byte', why: /sha256 .* doesn't match header/ },
+  { fault: 'flip-signature-byte', why: /bad header signature/ },
+  { fault: 'truncate', why: /image size \d+ doesn't match value in header \d+/ },
+  { fault: 'wrong-type-byte', why: /header type 06, expected 05/ },
+] as const;
+
+test('tampered images are refused with nothing changed; the next good update works', async ({ board, lab }) => {
+  test.skip(!lab.canDamageDownloads, 'this OTA service cannot damage downloads (the lab service can)');
+  const before = await noteState(board, { sentinel: true });
+  for (const d of damages) {
+    await test.step(`${d.fault} is refused`, async () => {
+      const image = await lab.publish('rootfs', d.fault);
+      await push(board, lab, image, d.fault);
+      const ev = await expectRefusal(board, 'validation-failed', board.profile.timeouts.download + board.profile.timeouts.validate);
+      test.expect(ev.line).toMatch(d.why);
+      await expectUnchanged(board, before);
+    });
+  }
+  const good = await lab.publish('rootfs', 'good update after tampered ones');
+  await update(board, lab, good);
+  await expectUpdated(board, before, good);
+});
