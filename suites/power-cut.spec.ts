@@ -1,0 +1,39 @@
+import { test, requires } from '../harness/fixtures.ts';
+import { noteState, push, followToSysupgrade, update, expectUpdated, expectSameData, type BoardState } from '../harness/suite/ota-flow.ts';
+import type { Board } from '../harness/board/board.ts';
+import type { Lab } from '../harness/suite/lab.ts';
+
+// Scenario 4 (boards with power-cut): the power is cut at three instants of the install. Each
+// time the board must come back on a working slot with its data intact (the old slot when the
+// switch had not happened, the new one when it had), and a fresh update must then succeed.
+
+const cutPoints = [
+  { name: 'at the sysupgrade call', line: null, newSlot: false },
+  { name: 'in the middle of the write', line: /sysupgrade\[\d+\]: I writing /, newSlot: false },
+  { name: 'just after the bootloader switch', line: /sysupgrade\[\d+\]: I boot_part switched/, newSlot: true },
+] as const;
+
+async function cutAndRecover(board: Board, lab: Lab, before: BoardState, cut: (typeof cutPoints)[number]): Promise<void> {
+  const image = await lab.publish('rootfs', `power cut ${cut.name}`);
+  await push(board, lab, image);
+  await followToSysupgrade(board, image);
+  if (cut.line) await board.console.expect(cut.line, { phase: 'install', timeoutMs: board.profile.timeouts.install });
+  await board.cutPower();
+  await board.powerOn();
+  await board.waitForShell('boot after the power cut');
+  const now = await noteState(board);
+  test.expect(now.slot, `slot after a cut ${cut.name}`).toBe(cut.newSlot ? (before.slot === 'A' ? 'B' : 'A') : before.slot);
+  test.expect(now.version, `version after a cut ${cut.name}`).toBe(cut.newSlot ? image.record.versionNumber : before.version);
+  expectSameData(before, now);
+  const fresh = await lab.publish('rootfs', `fresh update after a cut ${cut.name}`);
+  await update(board, lab, fresh);
+  await expectUpdated(board, now, fresh);
+}
+
+for (const cut of cutPoints) {
+  test(`power cut ${cut.name}: the board comes back working, data intact, and updates again`, async ({ board, lab }) => {
+    requires(board, 'power-cut');
+    const before = await noteState(board, { sentinel: true });
+    await cutAndRecover(board, lab, before, cut);
+  });
+}

@@ -1,0 +1,27 @@
+import { test, requires } from '../harness/fixtures.ts';
+import { noteState, push, followToSysupgrade, expectUnchanged } from '../harness/suite/ota-flow.ts';
+
+// Scenario 5 (boards with rollback): an image that installs but does not boot (a kernel of random
+// bytes; a root without /sbin/init) must be rolled back by the bootloader's bootcount to the old
+// slot, which then runs as before. The report says which image failed to boot.
+
+const unbootable = [
+  { variant: 'rootfs-random-kernel', what: 'a kernel of random bytes' },
+  { variant: 'rootfs-no-init', what: 'a root filesystem without /sbin/init' },
+] as const;
+
+for (const u of unbootable) {
+  test(`an image with ${u.what} is rolled back to the old slot`, async ({ board, lab }) => {
+    requires(board, 'rollback');
+    const before = await noteState(board, { sentinel: true });
+    const image = await lab.publish(u.variant, `rollback: ${u.what}`);
+    await push(board, lab, image);
+    await followToSysupgrade(board, image);
+    const t = board.profile.timeouts;
+    await board.events.waitFor('reboot', { phase: 'install', timeoutMs: t.install });
+    // Each failed boot costs one reboot budget; the bootloader then says it rolls back.
+    await board.console.expect(/ota-hil: boot_part \d+ failed \d+ times: rolling back/, { phase: 'rollback', timeoutMs: 4 * t.reboot });
+    await board.waitForShell('boot after the rollback', t.reboot);
+    await expectUnchanged(board, before);
+  });
+}
