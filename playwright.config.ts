@@ -13,6 +13,7 @@ export default defineConfig<BoardOptions>({
     ['list'],
     ['html', { outputFolder: 'reports/html', open: 'never' }],
     ['junit', { outputFile: 'reports/junit.xml', includeProjectInTestName: true }],
+    ['./harness/report/nightly-summary-reporter.ts'],
     ['./harness/report/summary-line-reporter.ts'],
   ],
   projects: [

@@ -1,5 +1,7 @@
 import { test, expect } from '@playwright/test';
 import path from 'node:path';
+import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildVboard } from '../../harness/vboard/build.ts';
 import { QemuBoard } from '../../harness/power/qemu-board.ts';
@@ -34,4 +36,29 @@ test('the virtual board boots slot A; serial login, fw_printenv and SSH work', a
     await con.close();
     await board.stop();
   }
+});
+
+test('hil vboard up/status/down: a board that stays up between commands, reachable as printed', async () => {
+  test.setTimeout(5 * 60_000);
+  const hil = (...args: string[]) => spawnSync('node', [path.join(root, 'bin/hil.js'), 'vboard', ...args, '--name', 'suite-check'], { cwd: root, encoding: 'utf8' });
+  const up = hil('up', '--json');
+  expect(up.status, up.stderr).toBe(0);
+  const where = JSON.parse(up.stdout) as { serial: string; ssh: { host: string; port: number; user: string; key: string } };
+  try {
+    expect(fs.realpathSync(where.serial)).toMatch(/^\/dev\/pts\/\d+$/);
+    const status = hil('status', '--json');
+    expect([status.status, JSON.parse(status.stdout).running]).toEqual([0, true]);
+    const image = buildVboard(root);
+    const ssh = new SshSession({ ...where.ssh, privateKeyPath: where.ssh.key, hostKeyFingerprint: image.hostKeyFingerprint });
+    try {
+      expect((await ssh.exec('fw_printenv -n boot_part', { check: true })).stdout).toBe('2\n');
+    } finally {
+      ssh.close();
+    }
+  } finally {
+    const down = hil('down');
+    expect(down.stdout).toContain('is down');
+  }
+  expect(hil('status').status).toBe(1);
+  expect(fs.existsSync(path.join(root, '.cache/vboard-run/suite-check'))).toBe(false);
 });

@@ -7,6 +7,7 @@ import { parseLogCommand } from './parse-log-command.ts';
 import { checkProfilesCommand } from './profile-command.ts';
 import { deployCommand, listCommand, recordCommand, runOtaCommand, uploadCommand } from './ota-commands.ts';
 import { serviceStartCommand } from './service-command.ts';
+import { vboardUp, vboardDown, vboardStatus, vboardKeep } from './vboard-command.ts';
 import { LAB_SERVICE_URL } from '../ota/partner-conf.ts';
 
 /** The project folder: the nearest one above this module with the project's package.json (works from the bundle too). */
@@ -93,11 +94,37 @@ program
   .option('--port <port>', 'TCP port', '8480')
   .option('--host <address>', 'address to listen on', '127.0.0.1')
   .option('--data <dir>', 'data folder (records, images, accounts, partner-ota-conf.json)', '.cache/ota-service')
+  .option('--signing-key <pem>', 'sign headers with this P-256 key (a virtual board trusts its build\'s keys/ota-signing.pem)')
   .action(serviceStartCommand);
 
-program
-  .command('vboard')
-  .description('the virtual board (QEMU)')
+const vboard = program.command('vboard').description('the virtual board (QEMU)');
+vboard
+  .command('up')
+  .description('start a virtual board and return once it answers on SSH; prints where to reach it')
+  .option('--name <name>', 'board instance name (several can run side by side)', 'default')
+  .option('--json', 'print {"serial": ..., "ssh": {"host", "port", "user", "key"}}')
+  .option('--service <url>', 'the lab OTA service the board\'s hubby talks to', LAB_SERVICE_URL)
+  .option('--timeout <s>', 'how long to wait for SSH', '120')
+  .action((o) => vboardUp(projectRoot(), o));
+vboard
+  .command('down')
+  .description('power the virtual board off and remove its overlay')
+  .option('--name <name>', 'board instance name', 'default')
+  .action((o) => vboardDown(projectRoot(), o));
+vboard
+  .command('status')
+  .description('is the virtual board up, and where (exit 0 up, 1 not running)')
+  .option('--name <name>', 'board instance name', 'default')
+  .option('--json', 'print JSON')
+  .action((o) => {
+    process.exitCode = vboardStatus(projectRoot(), o);
+  });
+vboard
+  .command('keep', { hidden: true })
+  .option('--name <name>', 'board instance name', 'default')
+  .option('--service <url>', 'lab OTA service', LAB_SERVICE_URL)
+  .action((o) => vboardKeep(projectRoot(), o));
+vboard
   .command('build')
   .description('build the virtual board image from Debian packages (a no-op when nothing changed)')
   .action(() => {

@@ -25,8 +25,27 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-/** The armhf candidate version of each guest package, from Debian's package lists (apt-cache). */
-function packageVersions(): string {
+/**
+ * The armhf candidate version of each guest package, from Debian's package lists (apt-cache).
+ * apt-cache takes most of a warm build: its answer is kept until the package lists change.
+ */
+function packageVersions(root: string): string {
+  const lists = '/var/lib/apt/lists';
+  const stamp = fs.existsSync(lists) ? String(fs.statSync(lists).mtimeMs) : 'none';
+  const memo = path.join(root, '.cache', 'vboard', 'package-versions.json');
+  try {
+    const m = JSON.parse(fs.readFileSync(memo, 'utf8')) as { stamp: string; versions: string };
+    if (m.stamp === stamp && !m.versions.startsWith('unknown-')) return m.versions;
+  } catch {
+    // no memo yet
+  }
+  const versions = queryPackageVersions();
+  fs.mkdirSync(path.dirname(memo), { recursive: true });
+  fs.writeFileSync(memo, JSON.stringify({ stamp, versions }));
+  return versions;
+}
+
+function queryPackageVersions(): string {
   const r = spawnSync('apt-cache', ['policy', ...guestPackages.map((p) => `${p}:armhf`)], { encoding: 'utf8' });
   const versions = [...r.stdout.matchAll(/^(\S+):\n(?:.*\n)*?\s+Candidate: (\S+)/gm)].map((m) => `${m[1]}=${m[2]}`);
   // Without armhf lists apt-cache knows nothing: then the day stands in for the versions.
@@ -39,7 +58,7 @@ export function vboardInputsHash(root: string): string {
   for (const f of filesUnder(boardDir).filter((f) => !f.endsWith('.test.ts')).sort()) {
     h.update(path.relative(boardDir, f)).update('\0').update(fs.readFileSync(f)).update('\0');
   }
-  h.update(packageVersions());
+  h.update(packageVersions(root));
   return h.digest('hex').slice(0, 16);
 }
 
@@ -51,6 +70,10 @@ export function buildVboard(root: string, o: { log?: (s: string) => void } = {})
   if (!cached) {
     o.log?.(`building the virtual board into ${dir}`);
     execFileSync('bash', [path.join(root, 'boards', 'virtual', 'build.sh'), dir], { stdio: ['ignore', 'inherit', 'inherit'] });
+    // Older builds are of inputs that no longer exist: each is a few hundred MB.
+    for (const old of fs.readdirSync(path.dirname(dir))) {
+      if (/^[0-9a-f]{16}$/.test(old) && old !== key) fs.rmSync(path.join(path.dirname(dir), old), { recursive: true, force: true });
+    }
   }
   return {
     dir,

@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildVboard } from '../vboard/build.ts';
+import { QemuBoard } from '../power/qemu-board.ts';
+import { SshSession } from '../ssh/ssh-session.ts';
+import { waitForPath } from '../process/wait-for-path.ts';
+
+// `hil vboard up|down|status`: a virtual board that stays up between commands, for people
+// at a terminal. `up` starts a detached keeper process (`hil vboard keep`) that owns QEMU: the
+// board lives exactly as long as the keeper, and `down` ends the keeper, which stops QEMU and
+// removes the overlay. State in .cache/vboard-run/<name>/: state.json and a stable `serial` link.
+
+export interface VboardState {
+  name: string;
+  pid: number;
+  serial: string;
+  ssh: { host: string; port: number; user: string; key: string; hostKeyFingerprint: string };
+  otaService: string;
+  signingKey: string;
+}
+
+const runDir = (root: string, name: string) => path.join(root, '.cache', 'vboard-run', name);
+
+function checkName(name: string): void {
+  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) throw new Error(`--name: expected lower-case letters, digits and dashes, found "${name}"`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function readState(root: string, name: string): VboardState | undefined {
+  const file = path.join(runDir(root, name), 'state.json');
+  if (!fs.existsSync(file)) return undefined;
+  const s = JSON.parse(fs.readFileSync(file, 'utf8')) as VboardState;
+  return alive(s.pid) ? s : undefined;
+}
+
+function print(s: VboardState, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify({ serial: s.serial, ssh: { host: s.ssh.host, port: s.ssh.port, user: s.ssh.user, key: s.ssh.key } })}\n`);
+  else
+    process.stdout.write(
+      [
+        `virtual board "${s.name}" is up (keeper pid ${s.pid})`,
+        `  serial:  ${s.serial}   (e.g. picocom -b 115200 ${s.serial})`,
+        `  ssh:     ssh -i ${s.ssh.key} -p ${s.ssh.port} ${s.ssh.user}@${s.ssh.host}`,
+        `  host key ${s.ssh.hostKeyFingerprint}`,
+        `  OTA:     the board's hubby reaches ${s.otaService}; start it with: hil service start --signing-key ${s.signingKey}`,
+        '',
+      ].join('\n'),
+    );
+}
+
+export async function vboardUp(root: string, o: { name: string; json?: boolean; service: string; timeout: string }): Promise<void> {
+  checkName(o.name);
+  const running = readState(root, o.name);
+  if (running) return print(running, !!o.json);
+  buildVboard(root, { log: (s) => process.stderr.write(`${s}\n`) });
+  const dir = runDir(root, o.name);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const log = fs.openSync(path.join(dir, 'keeper.log'), 'a');
+  const keeper = spawn(process.execPath, [...process.execArgv, process.argv[1], 'vboard', 'keep', '--name', o.name, '--service', o.service], { detached: true, stdio: ['ignore', log, log] });
+  keeper.unref();
+  const stateFile = path.join(dir, 'state.json');
+  await waitForPath(stateFile, { timeoutMs: 60_000, what: 'the virtual board keeper', failed: () => (keeper.exitCode !== null ? `the keeper exited: see ${path.join(dir, 'keeper.log')}` : undefined) });
+  const s = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as VboardState;
+  const ssh = new SshSession({ host: s.ssh.host, port: s.ssh.port, user: s.ssh.user, privateKeyPath: s.ssh.key, hostKeyFingerprint: s.ssh.hostKeyFingerprint });
+  try {
+    await ssh.waitUntilUp({ timeoutMs: Number(o.timeout) * 1000, phase: 'vboard up' });
+  } finally {
+    ssh.close();
+  }
+  print(s, !!o.json);
+}
+
+/** The keeper: owns QEMU until SIGTERM/SIGINT, then stops it and removes the overlay. */
+export async function vboardKeep(root: string, o: { name: string; service: string }): Promise<void> {
+  const img = buildVboard(root);
+  const dir = runDir(root, o.name);
+  const board = await QemuBoard.start({ baseImage: img.disk, runDir: dir, otaServiceUrl: o.service });
+  const link = path.join(dir, 'serial');
+  fs.rmSync(link, { force: true });
+  fs.symlinkSync(board.serialPath, link);
+  await board.powerOn();
+  const state: VboardState = {
+    name: o.name,
+    pid: process.pid,
+    serial: link,
+    ssh: { host: '127.0.0.1', port: board.sshPort, user: 'root', key: img.clientKey, hostKeyFingerprint: img.hostKeyFingerprint },
+    otaService: o.service,
+    signingKey: path.join(img.dir, 'keys', 'ota-signing.pem'),
+  };
+  fs.writeFileSync(`${path.join(dir, 'state.json')}.part`, JSON.stringify(state, null, 2));
+  fs.renameSync(`${path.join(dir, 'state.json')}.part`, path.join(dir, 'state.json'));
+  const stop = () =>
+    void board.stop().finally(() => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    });
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+export async function vboardDown(root: string, o: { name: string }): Promise<void> {
+  checkName(o.name);
+  const s = readState(root, o.name);
+  if (!s) {
+    fs.rmSync(runDir(root, o.name), { recursive: true, force: true });
+    process.stdout.write(`virtual board "${o.name}" is not running\n`);
+    return;
+  }
+  process.kill(s.pid, 'SIGTERM');
+  const t0 = Date.now();
+  while (alive(s.pid)) {
+    if (Date.now() - t0 > 30_000) throw new Error(`the keeper (pid ${s.pid}) of virtual board "${o.name}" did not stop within 30 s`);
+    await new Promise((r) => setTimeout(r, 100)); // polling a foreign pid: no event to wait on
+  }
+  process.stdout.write(`virtual board "${o.name}" is down\n`);
+}
+
+export function vboardStatus(root: string, o: { name: string; json?: boolean }): number {
+  checkName(o.name);
+  const s = readState(root, o.name);
+  if (o.json) process.stdout.write(`${JSON.stringify(s ? { running: true, serial: s.serial, ssh: { host: s.ssh.host, port: s.ssh.port, user: s.ssh.user, key: s.ssh.key } } : { running: false })}\n`);
+  else if (s) print(s, false);
+  else process.stdout.write(`virtual board "${o.name}" is not running\n`);
+  return s ? 0 : 1;
+}
