@@ -3,6 +3,7 @@ import { benchConsoleLatency } from './console-latency.ts';
 import { benchParseThroughput } from './parse-throughput.ts';
 import { benchSftpVsScp } from './sftp-vs-scp.ts';
 import { benchOtaService } from './ota-service-throughput.ts';
+import { benchVirtualBoard } from './virtual-board.ts';
 
 // `npm run bench`: figures, not pass/fail. Ratios are measured side by side in one run, since
 // this machine is noisy. Results also go to reports/bench.json.
@@ -35,4 +36,13 @@ results.otaService = svc;
 line(`  upload   ours ${svc.upload.oursMiBps} MiB/s   curl ${svc.upload.curlMiBps} MiB/s   ratio ${svc.upload.ratio}x   (target >= 0.8x)`);
 line(`  download ours ${svc.download.oursMiBps} MiB/s   curl ${svc.download.curlMiBps} MiB/s   ratio ${svc.download.ratio}x   (target >= 0.8x)`);
 line(`  ${svc.concurrentDownloads.clients} concurrent downloads in ${svc.concurrentDownloads.seconds} s: service RSS ${svc.concurrentDownloads.idleRssMiB} MiB idle, ${svc.concurrentDownloads.peakRssMiB} MiB peak   (target < 150 MiB)`);
+fs.writeFileSync('reports/bench.json', `${JSON.stringify(results, null, 2)}\n`);
+
+line('virtual board: build cold and warm, boot, reboot; scenario 1 split into device and harness time');
+const vb = await benchVirtualBoard(process.cwd());
+results.virtualBoard = vb;
+const s = (n: number) => `${n.toFixed(2)} s`;
+line(`  build cold ${s(vb.buildColdS)}   warm ${s(vb.buildWarmS)}   (target warm < 1 s)`);
+line(`  power-on to shell prompt ${s(vb.powerOnToShellS)}   to SSH ${s(vb.powerOnToSshS)}   reboot to SSH ${s(vb.rebootToSshS)}   (target SSH < 25 s)`);
+line(`  scenario 1: ${s(vb.scenario1.wallS)} wall = ${s(vb.scenario1.deviceS)} awaiting the board + ${s(vb.scenario1.harnessS)} harness (${vb.scenario1.harnessPercent.toFixed(2)} %; target < 2 %)`);
 fs.writeFileSync('reports/bench.json', `${JSON.stringify(results, null, 2)}\n`);

@@ -24,7 +24,9 @@ export async function noteState(board: Board, o: { sentinel?: boolean } = {}): P
 }
 
 export async function push(board: Board, lab: Lab, image: PublishedImage, labFault?: string): Promise<void> {
+  // A new push: what the console and the event log showed before is history for the waits.
   board.events.skipPending();
+  board.console.skipPending();
   await lab.client.push(image.image.id, board.profile.deviceId, labFault ? { labFault } : {});
 }
 
