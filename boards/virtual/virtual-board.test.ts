@@ -62,3 +62,28 @@ test('hil vboard up/status/down: a board that stays up between commands, reachab
   expect(hil('status').status).toBe(1);
   expect(fs.existsSync(path.join(root, '.cache/vboard-run/suite-check'))).toBe(false);
 });
+
+test('a torn environment write: U-Boot falls back to the other, valid copy', async ({}, testInfo) => {
+  test.setTimeout(5 * 60_000);
+  const image = buildVboard(root);
+  const board = await QemuBoard.start({ baseImage: image.disk, runDir: testInfo.outputPath('board') });
+  const con = await SerialConsole.open({ address: board.serialPath, name: 'virtual board serial', transcriptPath: testInfo.outputPath('console.log') });
+  const ssh = new SshSession({ host: '127.0.0.1', port: board.sshPort, user: 'root', privateKeyPath: image.clientKey, hostKeyFingerprint: image.hostKeyFingerprint });
+  try {
+    await board.powerOn();
+    await con.expect('ota-hil: environment copy 1 (flags 1/1)', { timeoutMs: 30_000, phase: 'boot' });
+    await ssh.waitUntilUp({ timeoutMs: 120_000, phase: 'boot' });
+    // fw_setenv writes the older copy (2) with flag 2; then half of that copy's data is lost,
+    // as a power cut in the middle of the write would leave it.
+    await ssh.exec('fw_setenv boot_part 3 && fw_printenv -n boot_part', { check: true });
+    await ssh.exec('dd if=/dev/zero of=/dev/vda bs=512 seek=$((0x280000 / 512 + 1)) count=4 conv=notrunc,fsync 2>/dev/null; reboot -f', { timeoutMs: 10_000 }).catch(() => undefined);
+    con.skipPending();
+    await con.expect('bad CRC, import failed', { timeoutMs: 60_000, phase: 'reboot' });
+    await con.expect('ota-hil: environment copy 1', { timeoutMs: 30_000, phase: 'reboot' });
+    await con.expect('ota-hil: booting slot on partition 2', { timeoutMs: 30_000, phase: 'reboot' });
+  } finally {
+    ssh.close();
+    await con.close();
+    await board.stop();
+  }
+});
