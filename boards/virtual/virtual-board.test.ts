@@ -76,7 +76,7 @@ test('a torn environment write: U-Boot falls back to the other, valid copy', asy
     // fw_setenv writes the older copy (2) with flag 2; then half of that copy's data is lost,
     // as a power cut in the middle of the write would leave it.
     await ssh.exec('fw_setenv boot_part 3 && fw_printenv -n boot_part', { check: true });
-    await ssh.exec('dd if=/dev/zero of=/dev/vda bs=512 seek=$((0x280000 / 512 + 1)) count=4 conv=notrunc,fsync 2>/dev/null; reboot -f', { timeoutMs: 10_000 }).catch(() => undefined);
+    await ssh.exec('dd if=/dev/urandom of=/dev/vda bs=512 seek=$((0x280000 / 512 + 1)) count=4 conv=notrunc,fsync 2>/dev/null; reboot -f', { timeoutMs: 10_000 }).catch(() => undefined);
     con.skipPending();
     await con.expect('bad CRC, import failed', { timeoutMs: 60_000, phase: 'reboot' });
     await con.expect('ota-hil: environment copy 1', { timeoutMs: 30_000, phase: 'reboot' });
