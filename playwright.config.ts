@@ -19,7 +19,7 @@ export default defineConfig<BoardOptions>({
   projects: [
     { name: 'unit', testDir: 'harness', testMatch: /.*\.test\.ts$/, timeout: 60_000 },
     // The virtual board's own tests (boards/virtual/) run with its suites.
-    { name: 'virtual', testDir: '.', testMatch: [/suites\/.*\.spec\.ts$/, /boards\/virtual\/.*\.test\.ts$/], timeout: 15 * 60_000, use: { boardProfile: 'boards/virtual.ts' } },
+    { name: 'virtual', testDir: '.', testMatch: [/suites\/.*\.spec\.ts$/, /boards\/virtual\/.*\.test\.ts$/, /harness\/report\/.*\.browser\.ts$/], timeout: 15 * 60_000, use: { boardProfile: 'boards/virtual.ts' } },
     { name: 'sama5d2', testDir: 'suites', testMatch: /.*\.spec\.ts$/, timeout: 30 * 60_000, use: { boardProfile: 'boards/sama5d2.ts' } },
     { name: 'bbgw', testDir: 'suites', testMatch: /.*\.spec\.ts$/, timeout: 30 * 60_000, use: { boardProfile: 'boards/bbgw.ts' } },
   ],
