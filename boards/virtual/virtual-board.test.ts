@@ -41,16 +41,17 @@ test('the virtual board boots slot A; serial login, fw_printenv and SSH work', a
 test('hil vboard up/status/down: a board that stays up between commands, reachable as printed', async () => {
   test.setTimeout(5 * 60_000);
   const hil = (...args: string[]) => spawnSync('node', [path.join(root, 'bin/hil.js'), 'vboard', ...args, '--name', 'suite-check'], { cwd: root, encoding: 'utf8' });
-  const up = hil('up', '--json');
-  expect(up.status, up.stderr).toBe(0);
-  const where = JSON.parse(up.stdout) as { serial: string; ssh: { host: string; port: number; user: string; key: string } };
   try {
+    const up = hil('up', '--json');
+    expect(up.status, up.stderr).toBe(0);
+    const where = JSON.parse(up.stdout) as { serial: string; ssh: { host: string; port: number; user: string; key: string } };
     expect(fs.realpathSync(where.serial)).toMatch(/^\/dev\/pts\/\d+$/);
     const status = hil('status', '--json');
     expect([status.status, JSON.parse(status.stdout).running]).toEqual([0, true]);
     const image = buildVboard(root);
     const ssh = new SshSession({ ...where.ssh, privateKeyPath: where.ssh.key, hostKeyFingerprint: image.hostKeyFingerprint });
     try {
+      await ssh.waitUntilUp({ timeoutMs: 30_000, phase: 'vboard up' });
       expect((await ssh.exec('fw_printenv -n boot_part', { check: true })).stdout).toBe('2\n');
     } finally {
       ssh.close();
@@ -76,8 +77,8 @@ test('a torn environment write: U-Boot falls back to the other, valid copy', asy
     // fw_setenv writes the older copy (2) with flag 2; then half of that copy's data is lost,
     // as a power cut in the middle of the write would leave it.
     await ssh.exec('fw_setenv boot_part 3 && fw_printenv -n boot_part', { check: true });
-    await ssh.exec('dd if=/dev/urandom of=/dev/vda bs=512 seek=$((0x280000 / 512 + 1)) count=4 conv=notrunc,fsync 2>/dev/null; reboot -f', { timeoutMs: 10_000 }).catch(() => undefined);
     con.skipPending();
+    await ssh.exec('dd if=/dev/urandom of=/dev/vda bs=512 seek=$((0x280000 / 512 + 1)) count=4 conv=notrunc,fsync 2>/dev/null; reboot -f', { timeoutMs: 10_000 }).catch(() => undefined);
     await con.expect('bad CRC, import failed', { timeoutMs: 60_000, phase: 'reboot' });
     await con.expect('ota-hil: environment copy 1', { timeoutMs: 30_000, phase: 'reboot' });
     await con.expect('ota-hil: booting slot on partition 2', { timeoutMs: 30_000, phase: 'reboot' });

@@ -84,7 +84,14 @@ export async function vboardUp(root: string, o: { name: string; json?: boolean; 
 export async function vboardKeep(root: string, o: { name: string; service: string }): Promise<void> {
   const img = buildVboard(root);
   const dir = runDir(root, o.name);
-  const board = await QemuBoard.start({ baseImage: img.disk, runDir: dir, otaServiceUrl: o.service });
+  let board: QemuBoard;
+  try {
+    board = await QemuBoard.start({ baseImage: img.disk, runDir: dir, otaServiceUrl: o.service });
+  } catch (e) {
+    // QEMU is tied to this process: exiting ends it too.
+    process.stderr.write(`cannot start the virtual board: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
   const link = path.join(dir, 'serial');
   fs.rmSync(link, { force: true });
   fs.symlinkSync(board.serialPath, link);

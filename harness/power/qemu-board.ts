@@ -71,7 +71,14 @@ export class QemuBoard {
       what: 'QEMU QMP socket',
       failed: () => (proc.child.exitCode !== null ? `qemu-system-arm exited at start: ${proc.output()}` : undefined),
     });
-    const qmp = await QmpClient.connect(qmpSock);
+    let qmp: QmpClient;
+    try {
+      qmp = await QmpClient.connect(qmpSock);
+    } catch (e) {
+      await proc.stop();
+      fs.rmSync(sockDir, { recursive: true, force: true });
+      throw new Error(`cannot reach QEMU's QMP socket ${qmpSock}: ${(e as Error).message}`, { cause: e });
+    }
     const chardevs = await qmp.execute<{ label: string; filename: string }[]>('query-chardev');
     const pty = chardevs.find((c) => c.filename.startsWith('pty:'));
     if (!pty) throw new Error(`QEMU has no pty serial: ${JSON.stringify(chardevs)}`);

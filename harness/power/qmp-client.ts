@@ -17,12 +17,21 @@ export class QmpClient {
     socket.on('error', () => undefined);
   }
 
-  static async connect(path: string): Promise<QmpClient> {
-    const socket = await new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect(path);
-      s.once('connect', () => resolve(s));
-      s.once('error', reject);
-    });
+  /**
+   * QEMU creates the socket file a moment before it listens on it: a refused connection is
+   * retried for up to `withinMs` (there is no event for "listening" to wait on).
+   */
+  static async connect(path: string, withinMs = 5_000): Promise<QmpClient> {
+    const t0 = Date.now();
+    let socket: net.Socket | undefined;
+    for (let attempt = 0; !socket; attempt++) {
+      socket = await new Promise<net.Socket | undefined>((resolve, reject) => {
+        const s = net.connect(path);
+        s.once('connect', () => resolve(s));
+        s.once('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNREFUSED' && Date.now() - t0 < withinMs ? resolve(undefined) : reject(e)));
+      });
+      if (!socket) await new Promise((r) => setTimeout(r, Math.min(200, 10 * 2 ** attempt)));
+    }
     const c = new QmpClient(socket);
     await c.nextGreeting;
     await c.execute('qmp_capabilities');
