@@ -123,12 +123,21 @@ export async function vboardDown(root: string, o: { name: string }): Promise<voi
     process.stdout.write(`virtual board "${o.name}" is not running\n`);
     return;
   }
-  process.kill(s.pid, 'SIGTERM');
-  const t0 = Date.now();
-  while (alive(s.pid)) {
-    if (Date.now() - t0 > 30_000) throw new Error(`the keeper (pid ${s.pid}) of virtual board "${o.name}" did not stop within 30 s`);
-    await new Promise((r) => setTimeout(r, 100)); // polling a foreign pid: no event to wait on
-  }
+  // The keeper stops QEMU, then removes its folder and exits: either shows it is done.
+  const dir = runDir(root, o.name);
+  const gone = () => !fs.existsSync(path.join(dir, 'state.json')) || !alive(s.pid);
+  await new Promise<void>((resolve, reject) => {
+    const watcher = fs.watch(path.dirname(dir), () => gone() && finish());
+    const timer = setTimeout(() => finish(new Error(`the keeper (pid ${s.pid}) of virtual board "${o.name}" did not stop within 30 s`)), 30_000);
+    function finish(err?: Error): void {
+      watcher.close();
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve();
+    }
+    process.kill(s.pid, 'SIGTERM');
+    if (gone()) finish();
+  });
   process.stdout.write(`virtual board "${o.name}" is down\n`);
 }
 
