@@ -68,8 +68,8 @@ export async function virtualLab(image: VboardImage): Promise<Lab> {
 export function partnerLab(env: NodeJS.ProcessEnv = process.env): Lab {
   const confFile = env.HIL_OTA_CONF;
   if (!confFile) throw new Error('HIL_OTA_CONF: set it to the partner-ota-conf.json of the OTA service the board uses');
-  const client = new OtaServiceClient(loadPartnerConf(confFile));
   const conf = loadPartnerConf(confFile);
+  const client = new OtaServiceClient(conf);
   return {
     client,
     canDamageDownloads: false,
