@@ -77,6 +77,10 @@ export async function benchOtaService(sizeMiB = 256, rounds = 5, concurrent = 20
     };
     await ours(); // warm-up for both: the first reads fill the page cache
     await viaCurl();
+    for (const f of ['down.bin', 'down-curl.bin']) {
+      const got = crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex');
+      if (got !== sha) throw new Error(`bench: ${f} does not match the uploaded image (sha256 ${got}, expected ${sha})`);
+    }
     for (let r = 0; r < rounds; r++) {
       // Alternate who goes first: this machine is noisy.
       if (r % 2 === 0) {

@@ -76,7 +76,7 @@ export function deviceRoutes(signingKey: crypto.KeyObject, publicKeyPem: string)
             if (m[2] !== '') end = Math.min(Number(m[2]), total - 1);
           }
           if (start > end || start >= total) {
-            c.res.writeHead(416, { 'content-range': `bytes */${total}` }).end();
+            c.res.writeHead(416, { 'content-range': `bytes */${total}`, 'content-length': 0 }).end();
             return;
           }
         }

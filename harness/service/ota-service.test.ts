@@ -144,6 +144,9 @@ test('versionNumbers increase per record; a cut download resumes with a range re
   expect(fs.readFileSync(file).equals(full.body)).toBe(true);
   expect(seen[0]).toBeGreaterThan(cut);
   expect(await downloadFile(url, file, { resume: true })).toBe(full.body.length); // complete already: 416, nothing written
+  const missing = testInfo.outputPath('missing.update');
+  await expect(downloadFile(url.replace(/\/images\/\d+$/, '/images/999999'), missing)).rejects.toThrow(/failed: HTTP 404/);
+  expect(fs.existsSync(missing)).toBe(false); // an error reply writes no file
   const inHeader = await download(s, DEVICE, 'bytes=100-299');
   expect(inHeader.body.equals(full.body.subarray(100, 300))).toBe(true);
   expect(verifyImage(full.body, crypto.createPublicKey(s.publicKeyPem)).versionNumber).toBe(3n);
