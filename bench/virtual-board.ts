@@ -76,6 +76,9 @@ export async function benchVirtualBoard(root: string): Promise<VboardBench> {
       await board.waitForShell('reboot');
 
       const acc = { ms: 0, depth: 0, since: 0 };
+      // Logging in and starting the log follower is waiting on the board too (its prompt, and its
+      // busybox tail, which reads the log once a second, echoing the readiness marker).
+      countAwaits(board, ['waitForShell', 'loginAndFollow'], acc);
       countAwaits(board.console, ['expect', 'run', 'login'], acc);
       countAwaits(board.events, ['waitFor'], acc);
       countAwaits(ssh, ['exec', 'waitUntilUp'], acc);

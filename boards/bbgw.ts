@@ -20,7 +20,7 @@ export default defineProfile({
     active: { method: 'uenv', bootPartition: '/dev/mmcblk1p1', file: 'uEnv.txt', variable: 'bootpart', values: { A: '0:3', B: '0:4' } },
   },
   userData: ['/afero_nv'],
-  logs: { command: 'journalctl -f -n0 -o short' },
+  logs: { command: 'journalctl -f -n0 -o short', sinceBootCommand: 'journalctl -b -f -n all -o short' },
   power: { driver: 'none' },
   capabilities: [],
   timeouts: { boot: 120_000, download: 600_000, validate: 120_000, install: 600_000, reboot: 240_000, confirm: 120_000 },

@@ -21,7 +21,8 @@ export default defineProfile({
     active: { method: 'fw_printenv', variable: 'boot_part', values: { A: '2', B: '3' } },
   },
   userData: ['/afero_nv'],
-  logs: { command: 'tail -n0 -F /var/log/messages' },
+  // Yocto keeps /var/log on a tmpfs (VOLATILE_LOG_DIR): the file holds this boot only.
+  logs: { command: 'tail -n0 -F /var/log/messages', sinceBootCommand: 'tail -n +1 -F /var/log/messages' },
   power: { driver: 'none' },
   capabilities: [],
   timeouts: { boot: 120_000, download: 600_000, validate: 120_000, install: 600_000, reboot: 240_000, confirm: 120_000 },

@@ -15,7 +15,8 @@ export default defineProfile({
     active: { method: 'fw_printenv', variable: 'boot_part', values: { A: '2', B: '3' } },
   },
   userData: ['/afero_nv'],
-  logs: { command: 'tail -n0 -F /var/log/messages' },
+  // /var/log is a tmpfs (as Yocto's volatile log directory): the file holds this boot only.
+  logs: { command: 'tail -n0 -F /var/log/messages', sinceBootCommand: 'tail -n +1 -F /var/log/messages' },
   power: { driver: 'qemu' },
   capabilities: ['power-cut', 'rollback'],
   timeouts: { boot: 120_000, download: 120_000, validate: 60_000, install: 180_000, reboot: 180_000, confirm: 60_000 },

@@ -48,7 +48,7 @@ export class Board {
     // Every console line is an OTA event candidate from the first byte (bootloader, kernel); the
     // daemon log command is started on the console once logged in.
     this.console.onLineReceived((line) => this.events.feed(line));
-    this.source = new ConsoleLogSource(this.console, this.profile.logs.command, { readyProbe: this.profile.logs.readyProbe });
+    this.source = new ConsoleLogSource(this.console, this.profile.logs.command, { readyProbe: this.profile.logs.readyProbe, sinceBootCommand: this.profile.logs.sinceBootCommand });
   }
 
   async closeConsole(): Promise<void> {
@@ -57,15 +57,15 @@ export class Board {
     await this.console.close();
   }
 
-  /** Waits for the login prompt (the board is booting), logs in, and starts following the daemon logs. */
+  /** Waits for the login prompt (the board is booting), logs in, and follows this boot's daemon logs from its start. */
   async waitForShell(phase: string, timeoutMs = this.profile.timeouts.boot): Promise<void> {
     const login = this.profile.login;
     await this.console.expect(new RegExp(login.loginPrompt, 'm'), { timeoutMs, phase });
-    await this.loginAndFollow(phase);
+    await this.loginAndFollow(phase, { sinceBoot: true });
   }
 
   /** Logs in on the console (copes with a shell already open) and starts the log follower. */
-  async loginAndFollow(phase: string): Promise<void> {
+  async loginAndFollow(phase: string, o: { sinceBoot?: boolean } = {}): Promise<void> {
     const login = this.profile.login;
     await this.console.login({
       user: login.user,
@@ -76,7 +76,7 @@ export class Board {
       timeoutMs: 60_000,
       phase,
     });
-    await this.source!.startLogCommand();
+    await this.source!.startLogCommand(o);
     await this.ssh.waitUntilUp({ timeoutMs: this.profile.timeouts.boot, phase });
   }
 

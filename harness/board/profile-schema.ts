@@ -109,6 +109,12 @@ export const boardProfileSchema = z.strictObject({
   logs: z.strictObject({
     /** Streams the daemon logs, new lines only: `tail -n0 -F /var/log/messages`, `logread -f`, `journalctl -f -n0`. */
     command: z.string({ error: 'expected the command that streams the daemon logs' }).min(1),
+    /**
+     * Streams this boot's log lines from its start, then new ones; used at the first login after a
+     * boot, so that lines written before anyone could log in (hubby's start) are seen too:
+     * `tail -n +1 -F /var/log/messages` where /var/log is volatile, `journalctl -b -f -n all`.
+     */
+    sinceBootCommand: z.string().min(1).optional(),
     /** Logs a marker the command will print ({marker} is replaced), to know the follower is running. */
     readyProbe: z.string().includes('{marker}', { error: 'expected a command containing {marker}' }).default('logger -t ota-hil {marker}'),
   }),

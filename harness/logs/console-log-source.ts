@@ -3,6 +3,8 @@ import type { LineSource } from './line-source.ts';
 import { awaitFollowerReady } from './follower-ready.ts';
 
 export interface LogFollowerOptions {
+  /** Prints this boot's lines from its start, then follows: for the first login after a boot. */
+  sinceBootCommand?: string;
   /** Logs a marker where the log command will see it; {marker} is replaced (`logger -t ota-hil {marker}`). */
   readyProbe?: string;
   readyTimeoutMs?: number;
@@ -31,10 +33,16 @@ export class ConsoleLogSource implements LineSource {
     if (this.logCommand) await this.startLogCommand();
   }
 
-  /** Starts the log command (again, after a reboot, once logged in); returns once it follows. */
-  async startLogCommand(): Promise<void> {
-    if (!this.logCommand) return;
-    await this.console.run(`(${this.logCommand}) & echo $! > /tmp/.hil-log-follower.pid`, { check: true, phase: 'log follower' });
+  /**
+   * Starts the log command (again, after a reboot, once logged in); returns once it follows.
+   * `sinceBoot`: the board has just booted, so this boot's earlier lines are wanted too.
+   */
+  async startLogCommand(o: { sinceBoot?: boolean } = {}): Promise<void> {
+    const command = (o.sinceBoot && this.opts.sinceBootCommand) || this.logCommand;
+    if (!command) return;
+    await this.console.run(`(${command}) & echo $! > /tmp/.hil-log-follower.pid`, { check: true, phase: 'log follower' });
+    // The marker comes out after whatever the command replays: once it is seen, the replayed
+    // lines are all in, and a push's lines cannot be mistaken for them.
     const probe = this.opts.readyProbe;
     if (!probe) return;
     await awaitFollowerReady({

@@ -115,6 +115,16 @@ test('lines that are not OTA lines give no event', () => {
   }
 });
 
+test("the kernel's boot banner counts on the console, not in klogd's later copy in syslog", () => {
+  expect(parseLine('[    0.000000] Linux version 6.1.0-50-armmp (debian-kernel@lists.debian.org) (gcc-12)', 1)).toMatchObject({ kind: 'kernel-boot', fields: { kernelVersion: '6.1.0-50-armmp' } });
+  for (const relayed of [
+    'Oct 30 21:14:21 sama5d2-xplained-emmc kernel: [    0.000000] Linux version 4.14.73-linux4sam_6.0 (oe-user@oe-host) (gcc)',
+    'Nov 26 22:56:39 kernel: [    0.000000] Linux version 6.1.0-50-armmp (debian-kernel@lists.debian.org) (gcc-12)',
+  ]) {
+    expect(parseLine(relayed, 1)).toBeUndefined();
+  }
+});
+
 test('hil parse-log prints the events and timeline, and --json the documented shape', () => {
   const file = path.join(here, 'fixtures/sama5d2-seed-then-reboot.log');
   const text = execFileSync('node', ['bin/hil.js', 'parse-log', file], { cwd: root }).toString();

@@ -22,14 +22,20 @@ export interface OtaEvent {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const SYSLOG = /(?<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?<day>\d{1,2}) (?<time>\d\d:\d\d:\d\d) (?<host>\S+) (?<prog>[^\s[\]:]+)(?:\[(?<pid>\d+)\])?: /;
 
+/** klogd's prefix on kernel lines copied into syslog, with or without the host. */
+const KLOGD = /(?:^|\s)kernel: /;
+
 /** Parses one line; undefined when it is not an OTA line. */
 export function parseLine(line: string, lineNo: number, seenAt?: number): OtaEvent | undefined {
   for (const entry of catalog) {
     const m = entry.pattern.exec(line);
     if (!m) continue;
+    const s = SYSLOG.exec(line);
+    // Kernel and bootloader lines count as the console prints them. klogd's copy in syslog comes
+    // later (and again when a follower replays this boot's log): it would repeat the boot.
+    if ((entry.source === 'kernel' || entry.source === 'bootloader') && (KLOGD.test(line.slice(0, m.index)) || (s && s.index < m.index))) continue;
     const ev: OtaEvent = { kind: entry.kind, line, lineNo, fields: entry.fields?.(m) ?? {} };
     if (seenAt !== undefined) ev.seenAt = seenAt;
-    const s = SYSLOG.exec(line);
     if (s?.groups && s.index < m.index) {
       ev.syslogTime = syslogTimeOf(line);
       ev.host = s.groups.host;

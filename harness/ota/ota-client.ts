@@ -119,6 +119,11 @@ export class OtaServiceClient {
     }
   }
 
+  /** Gets the access token now (it is otherwise fetched by the first call), to find a bad login early. */
+  async logIn(): Promise<void> {
+    await this.accessToken();
+  }
+
   private async accessToken(): Promise<string> {
     if (this.token) return this.token;
     const form = new URLSearchParams({ username: this.conf.username, password: this.conf.userpw, grant_type: 'password' });

@@ -35,6 +35,7 @@ export async function virtualLab(image: VboardImage): Promise<Lab> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-lab-'));
   const service: OtaService = await startOtaService({ dataDir: path.join(dir, 'service'), signingKeyFile: path.join(image.dir, 'keys', 'ota-signing.pem') });
   const client = new OtaServiceClient(loadPartnerConf(service.confPath));
+  await client.logIn(); // with the lab's setup, not inside a scenario
   return {
     client,
     canDamageDownloads: true,

@@ -52,18 +52,10 @@ export async function followToSysupgrade(board: Board, image: PublishedImage): P
 export async function followRebootToShell(board: Board): Promise<void> {
   const t = board.profile.timeouts;
   await step(board, 'reboot', 'install', t.install);
+  // The first login after the boot follows this boot's log from its start (the profile's
+  // logs.sinceBootCommand): hubby says which version runs as it starts, often before the login.
   await board.waitForShell('reboot', t.reboot);
-  // hubby says which version runs as it starts, before anyone can log in to follow the log:
-  // that line comes from the log file itself, so the timeline's reboot phase can close.
-  const started = await expectPoll(() => board.sh("grep -h 'running hub version' /var/log/messages | tail -n1"), t.confirm);
-  board.events.feed(started.trim());
-}
-
-/** Re-reads until the board's answer is non-empty: hubby may start a moment after login is possible. */
-async function expectPoll(read: () => Promise<string>, timeoutMs: number): Promise<string> {
-  let out = '';
-  await expect.poll(async () => (out = await read()), { message: "hubby's 'running hub version' line in /var/log/messages", timeout: timeoutMs }).not.toBe('');
-  return out;
+  await step(board, 'running-version', 'reboot', t.confirm);
 }
 
 /** A whole good update: push, every phase in order, reboot, shell. */
