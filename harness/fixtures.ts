@@ -1,4 +1,5 @@
 import { test as base, expect } from '@playwright/test';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProfile } from './board/load-profile.ts';
@@ -11,6 +12,9 @@ import { QemuPower } from './power/qemu-power.ts';
 import { noPower } from './power/power-driver.ts';
 import { virtualLab, partnerLab, type Lab } from './suite/lab.ts';
 import { attachOtaReport } from './report/attach-ota-report.ts';
+import { readState, vboardRunDir, type VboardState } from './cli/vboard-command.ts';
+import { LabFault } from './errors.ts';
+import { createLogger } from './logger.ts';
 
 // The fixtures every OTA suite runs with, on any board project:
 //  - `profile` (worker): the board profile of the project, lab values applied;
@@ -19,12 +23,18 @@ import { attachOtaReport } from './report/attach-ota-report.ts';
 //    console followed into `board.events` from the first byte; at the end the transcript, the
 //    OTA events and the timeline picture are attached to the report.
 // Capabilities decide skips: `requires(board, 'power-cut')`.
+//
+// A board that outlives the run (a rack board, or a virtual board kept by `hil vboard up`, named
+// in HIL_VBOARD) is attached to per test, never rebooted by the fixture: so when Playwright
+// restarts a worker after a failure, the next test finds the board as it was and re-attaches.
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 interface WorkerFixtures {
   profile: BoardProfile;
   vboard: VboardImage | undefined;
+  /** The running `hil vboard up` board named by HIL_VBOARD, when the virtual project attaches to one. */
+  keptVboard: VboardState | undefined;
   lab: Lab;
 }
 
@@ -42,21 +52,45 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
     { scope: 'worker', timeout: 15 * 60_000 },
   ],
 
+  keptVboard: [
+    async ({ vboard }, use) => {
+      const name = process.env.HIL_VBOARD;
+      if (!vboard || !name) return use(undefined);
+      const state = readState(root, name);
+      if (!state) throw new LabFault(`HIL_VBOARD=${name}: no virtual board of that name is up (start it with: hil vboard up --name ${name})`, { phase: 'attach to the board' });
+      await use(state);
+    },
+    { scope: 'worker' },
+  ],
+
   profile: [
-    async ({ boardProfile, vboard }, use) => {
+    async ({ boardProfile, vboard, keptVboard }, use) => {
       // The virtual board's serial and SSH are known only once it runs: placeholders here, the
-      // board fixture binds the real ones.
+      // board fixture binds the real ones. A kept board's are known now.
       const env = vboard
-        ? { ...process.env, HIL_VIRTUAL_SERIAL: '/dev/null', HIL_VIRTUAL_SSH_HOST: '127.0.0.1', HIL_VIRTUAL_SSH_KEY: vboard.clientKey, HIL_VIRTUAL_SSH_HOST_KEY: vboard.hostKeyFingerprint }
+        ? {
+            ...process.env,
+            HIL_VIRTUAL_SERIAL: keptVboard?.serial ?? '/dev/null',
+            HIL_VIRTUAL_SSH_HOST: '127.0.0.1',
+            ...(keptVboard ? { HIL_VIRTUAL_SSH_PORT: String(keptVboard.ssh.port) } : {}),
+            HIL_VIRTUAL_SSH_KEY: vboard.clientKey,
+            HIL_VIRTUAL_SSH_HOST_KEY: vboard.hostKeyFingerprint,
+          }
         : process.env;
-      await use((await loadProfile(path.join(root, boardProfile), { projectRoot: root, env })).profile);
+      const profile = (await loadProfile(path.join(root, boardProfile), { projectRoot: root, env })).profile;
+      // Its keeper owns QEMU: no power control from here, so no power cuts.
+      await use(keptVboard ? { ...profile, power: { driver: 'none' }, capabilities: profile.capabilities.filter((c) => c !== 'power-cut') } : profile);
     },
     { scope: 'worker' },
   ],
 
   lab: [
-    async ({ vboard }, use) => {
-      const lab = vboard ? await virtualLab(vboard) : partnerLab();
+    async ({ vboard, keptVboard }, use) => {
+      const lab = keptVboard
+        ? await virtualLab(vboard!, { port: Number(new URL(keptVboard.otaService).port), serviceDir: path.join(vboardRunDir(root, keptVboard.name), 'lab-service') })
+        : vboard
+          ? await virtualLab(vboard)
+          : partnerLab();
       await use(lab);
       await lab.close();
     },
@@ -64,29 +98,34 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
   ],
 
   board: [
-    async ({ profile, vboard, lab }, use, testInfo) => {
+    async ({ profile, vboard, keptVboard, lab }, use, testInfo) => {
       const transcript = testInfo.outputPath('console.log');
+      const logFile = testInfo.outputPath('harness.log');
+      const log = createLogger(logFile);
       let board: Board;
-      if (vboard) {
+      if (vboard && !keptVboard) {
         const power = new QemuPower({ baseImage: vboard.disk, runDir: testInfo.outputPath('board'), otaServiceUrl: lab.serviceUrl });
         await power.prepare();
-        const ssh = new SshSession({ host: '127.0.0.1', port: power.sshPort, user: profile.ssh.user, privateKeyPath: vboard.clientKey, hostKeyFingerprint: vboard.hostKeyFingerprint });
-        board = new Board(profile, ssh, power, transcript);
+        const ssh = new SshSession({ host: '127.0.0.1', port: power.sshPort, user: profile.ssh.user, privateKeyPath: vboard.clientKey, hostKeyFingerprint: vboard.hostKeyFingerprint }, { logger: log });
+        board = new Board(profile, ssh, power, transcript, log);
         // A known state: the pristine image on a fresh overlay, powered on, logged in.
         await board.powerOn();
         await board.waitForShell('boot to a known state');
       } else {
-        const ssh = new SshSession({ host: profile.ssh.host, port: profile.ssh.port, user: profile.ssh.user, privateKeyPath: profile.ssh.privateKey, hostKeyFingerprint: profile.ssh.hostKeyFingerprint });
-        board = new Board(profile, ssh, noPower, transcript);
-        // A rack board is not rebooted needlessly: attach, log in, check nothing is pending.
+        const ssh = new SshSession({ host: profile.ssh.host, port: profile.ssh.port, user: profile.ssh.user, privateKeyPath: profile.ssh.privateKey, hostKeyFingerprint: profile.ssh.hostKeyFingerprint }, { logger: log });
+        board = new Board(profile, ssh, noPower, transcript, log);
+        // A rack board is not rebooted needlessly: attach, log in, check no update is under way.
         await board.openConsole();
         await board.loginAndFollow('attach to the board');
+        await board.expectNoUpdateUnderWay();
       }
       try {
         await use(board);
       } finally {
         await board.close();
+        log.close();
         await attachOtaReport(testInfo, board, transcript);
+        if (fs.existsSync(logFile)) await testInfo.attach('harness log', { path: logFile, contentType: 'application/x-ndjson' });
       }
     },
     { timeout: 5 * 60_000 },

@@ -16,12 +16,12 @@ export const silentLogger: HarnessLogger = { info: noop, warn: noop, error: noop
 
 export const secretFieldNames = ['password', 'userpw', 'auth-string', 'authString', 'token', 'access_token', 'accessToken', 'privateKey', 'passphrase', 'clientSecret', 'authorization'];
 
-export function createLogger(file: string, level: pino.Level = 'debug'): pino.Logger {
+/** A logger writing `file`; `close()` ends the file (a test's log is attached after it). */
+export function createLogger(file: string, level: pino.Level = 'debug'): pino.Logger & { close(): void } {
   // pino's redact paths: a name with a dash needs bracket form; wildcards reach nested objects.
   const key = (f: string) => (/^\w+$/.test(f) ? f : `["${f}"]`);
   const censored = secretFieldNames.flatMap((f) => [key(f), `*.${key(f)}`, `*.*.${key(f)}`]);
-  return pino(
-    { level, redact: { paths: censored, censor: '[secret]' }, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-    pino.destination({ dest: file, sync: true, mkdir: true }),
-  );
+  const destination = pino.destination({ dest: file, sync: true, mkdir: true });
+  const logger = pino({ level, redact: { paths: censored, censor: '[secret]' }, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  return Object.assign(logger, { close: () => destination.end() });
 }

@@ -2,10 +2,12 @@ import { SerialConsole } from '../console/serial-console.ts';
 import { SshSession } from '../ssh/ssh-session.ts';
 import { ConsoleLogSource } from '../logs/console-log-source.ts';
 import { OtaEventLog } from '../logs/event-log.ts';
-import { ProductFailure } from '../errors.ts';
+import type { OtaEvent } from '../logs/parse.ts';
+import { LabFault, ProductFailure } from '../errors.ts';
 import { resolvePassword } from './load-profile.ts';
 import type { BoardProfile } from './profile-schema.ts';
 import type { PowerDriver } from '../power/power-driver.ts';
+import { silentLogger, type HarnessLogger } from '../logger.ts';
 
 // One board under test: its profile bound to a serial console (login, the live daemon logs),
 // SSH (clean command output for the checks) and a power driver. The OTA events of every console
@@ -27,8 +29,11 @@ export class Board {
     readonly ssh: SshSession,
     readonly power: PowerDriver,
     private readonly transcriptPath: string,
+    /** The harness's own log (pino JSON lines): console and SSH trouble, power, OTA events. */
+    readonly log: HarnessLogger = silentLogger,
   ) {
     this.events = new OtaEventLog(`${profile.name} console`);
+    this.events.on('event', (ev: OtaEvent) => this.log.info({ board: profile.name, kind: ev.kind, fields: ev.fields, line: ev.line }, 'ota event'));
   }
 
   has(capability: BoardProfile['capabilities'][number]): boolean {
@@ -44,6 +49,7 @@ export class Board {
       charDelayMs: this.profile.serial.charDelayMs,
       name: `${this.profile.name} serial console`,
       transcriptPath: this.transcriptPath,
+      logger: this.log,
     });
     // Every console line is an OTA event candidate from the first byte (bootloader, kernel); the
     // daemon log command is started on the console once logged in.
@@ -78,6 +84,7 @@ export class Board {
     });
     await this.source!.startLogCommand(o);
     await this.ssh.waitUntilUp({ timeoutMs: this.profile.timeouts.boot, phase });
+    this.log.info({ board: this.profile.name, phase, sinceBoot: !!o.sinceBoot }, 'logged in, following the daemon logs');
   }
 
   /** A command over SSH: output free of console log lines. */
@@ -113,6 +120,12 @@ export class Board {
     return /running hub version (\d+)/.exec(out)?.[1];
   }
 
+  /** A board attached to between tests must not be in the middle of an update (a lab fault: the lab left it so). */
+  async expectNoUpdateUnderWay(): Promise<void> {
+    const files = (await this.sh('ls /tmp/ota.update.* /tmp/ota_type_5.img /tmp/ota_type_5.hdr 2>/dev/null; true', 'attach to the board')).trim();
+    if (files) throw new LabFault(`${this.profile.name}: an update is under way on the board (${files.split('\n').join(', ')}): let it finish or power-cycle the board`, { phase: 'attach to the board' });
+  }
+
   /** sha256 of every user-data file (OTA bookkeeping aside), after writing a fresh sentinel file. */
   async dataManifest(sentinel?: string): Promise<Map<string, string>> {
     if (sentinel) await this.sh(`echo ${sentinel} > ${this.profile.userData[0]}/hil-sentinel && sync`);
@@ -127,6 +140,7 @@ export class Board {
 
   /** Powers on and follows the console from the first byte. */
   async powerOn(): Promise<void> {
+    this.log.info({ board: this.profile.name }, 'power on');
     await this.power.prepare?.();
     await this.openConsole();
     await this.power.on();
@@ -134,6 +148,7 @@ export class Board {
 
   /** Cuts the power now (the console goes with a virtual board's QEMU). */
   async cutPower(): Promise<void> {
+    this.log.info({ board: this.profile.name }, 'power cut');
     await this.power.cut();
     await this.closeConsole();
   }

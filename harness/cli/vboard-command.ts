@@ -20,7 +20,8 @@ export interface VboardState {
   signingKey: string;
 }
 
-const runDir = (root: string, name: string) => path.join(root, '.cache', 'vboard-run', name);
+export const vboardRunDir = (root: string, name: string) => path.join(root, '.cache', 'vboard-run', name);
+const runDir = vboardRunDir;
 
 function checkName(name: string): void {
   if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) throw new Error(`--name: expected lower-case letters, digits and dashes, found "${name}"`);

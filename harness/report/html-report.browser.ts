@@ -24,6 +24,7 @@ test('seed trace: full update on sama5d2', async ({}, testInfo) => {
   const log = fs.readFileSync('${root}/harness/logs/fixtures/sama5d2-seed-then-reboot.log');
   const events = parseLog(log);
   await testInfo.attach('console transcript', { body: log, contentType: 'text/plain' });
+  await testInfo.attach('harness log', { body: '{"level":30,"msg":"push"}\\n', contentType: 'application/x-ndjson' });
   await testInfo.attach('ota-events.json', { body: JSON.stringify(events.map(eventToJson)), contentType: 'application/json' });
   await testInfo.attach('ota-timeline-1.svg', { body: timelineSvg(buildTimeline(events), 'sama5d2: OTA attempt 1'), contentType: 'image/svg+xml' });
 });
@@ -62,6 +63,7 @@ test('the HTML report shows the OTA timeline picture and the attachments in chro
     expect(await picture.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(100);
     await expect(page.getByTestId('attachments').getByText('console transcript', { exact: true })).toBeVisible();
     await expect(page.getByTestId('attachments').getByText('ota-events.json', { exact: true })).toBeVisible();
+    await expect(page.getByTestId('attachments').getByText('harness log', { exact: true })).toBeVisible();
     const shot = testInfo.outputPath('report-in-chromium.png');
     await page.screenshot({ path: shot, fullPage: true });
     await testInfo.attach('report-in-chromium.png', { path: shot, contentType: 'image/png' });

@@ -31,9 +31,14 @@ export interface Lab {
 
 let builds = 0;
 
-export async function virtualLab(image: VboardImage): Promise<Lab> {
+/**
+ * The virtual board's lab service. `o.port`/`o.serviceDir`: for a board that outlives the run (one
+ * kept by `hil vboard up`), the address its hubby was given and a data folder kept with the board,
+ * so that versionNumbers go on increasing across runs.
+ */
+export async function virtualLab(image: VboardImage, o: { port?: number; serviceDir?: string } = {}): Promise<Lab> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-lab-'));
-  const service: OtaService = await startOtaService({ dataDir: path.join(dir, 'service'), signingKeyFile: path.join(image.dir, 'keys', 'ota-signing.pem') });
+  const service: OtaService = await startOtaService({ port: o.port, dataDir: o.serviceDir ?? path.join(dir, 'service'), signingKeyFile: path.join(image.dir, 'keys', 'ota-signing.pem') });
   const client = new OtaServiceClient(loadPartnerConf(service.confPath));
   await client.logIn(); // with the lab's setup, not inside a scenario
   return {

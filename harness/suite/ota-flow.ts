@@ -27,6 +27,7 @@ export async function push(board: Board, lab: Lab, image: PublishedImage, labFau
   // A new push: what the console and the event log showed before is history for the waits.
   board.events.skipPending();
   board.console.skipPending();
+  board.log.info({ imageId: image.image.id, versionNumber: image.record.versionNumber, deviceId: board.profile.deviceId, labFault }, 'push');
   await lab.client.push(image.image.id, board.profile.deviceId, labFault ? { labFault } : {});
 }
 
