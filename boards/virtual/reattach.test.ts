@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../harness/process/free-port.ts';
 
 // A board that outlives the run survives Playwright's worker restart: a real nested run on a
 // virtual board kept by `hil vboard up` (attached like a rack board, HIL_VBOARD), whose first
@@ -49,7 +50,8 @@ test('a worker restarted after a failure re-attaches to the board it held, witho
     })};\n`,
   );
   try {
-    const up = hil('up', '--json');
+    // The nested run's lab service listens where this board's hubby is sent: a free port, not the default.
+    const up = hil('up', '--json', '--service', `http://127.0.0.1:${await freePort()}`);
     expect(up.status, up.stderr).toBe(0);
     // The nested runner must not take this worker's own Playwright settings for its own.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PW_|TEST_|PLAYWRIGHT_)/.test(k) && k !== 'NODE_OPTIONS'));

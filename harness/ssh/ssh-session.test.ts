@@ -111,3 +111,23 @@ test('an unreadable private key is reported with its path', async () => {
   session = new SshSession({ ...server.target, privateKeyPath: '/nonexistent/key' });
   await expect(session.connect()).rejects.toThrow(/cannot read the private key file \/nonexistent\/key/);
 });
+
+test('a server that closes after its banner (sshd starting or stopping) ends the attempt at once', async () => {
+  // A fault no real sshd shows on demand: an in-process listener that says hello, then hangs up.
+  const net = await import('node:net');
+  const fake = net.createServer((sock) => {
+    sock.write('SSH-2.0-dropbear_2022.83\r\n');
+    sock.once('data', () => sock.destroy());
+  });
+  await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+  try {
+    session = new SshSession({ ...server.target, port: (fake.address() as import('node:net').AddressInfo).port });
+    const t0 = Date.now();
+    const err = await session.connect(20_000).catch((e) => e);
+    expect(err).toBeInstanceOf(SshUnreachableError);
+    expect(err.message).toContain('the connection closed during the SSH handshake');
+    expect(Date.now() - t0, 'no wait for the 20 s handshake budget').toBeLessThan(5_000);
+  } finally {
+    fake.close();
+  }
+});

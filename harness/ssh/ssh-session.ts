@@ -99,7 +99,10 @@ export class SshSession extends EventEmitter {
       },
     };
     await new Promise<void>((resolve, reject) => {
+      let settled = false;
       const fail = (e: Error) => {
+        if (settled) return;
+        settled = true;
         client.removeAllListeners('ready');
         // A failing connection can report more than one error; the first one decides.
         client.on('error', () => undefined);
@@ -110,9 +113,15 @@ export class SshSession extends EventEmitter {
           reject(new SshUnreachableError(`${this.where}: ${e.message}`, { cause: e }));
         }
       };
+      // ssh2 stops its handshake timer and reports no error when the server closes after its
+      // banner (a board whose sshd is starting or stopping): the close must end the attempt.
+      const closed = () => fail(new Error('the connection closed during the SSH handshake'));
       client.once('error', fail);
+      client.once('close', closed);
       client.once('ready', () => {
+        settled = true;
         client.off('error', fail);
+        client.off('close', closed);
         resolve();
       });
       client.connect(config);
