@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { PartnerConf } from './partner-conf.ts';
 import type { OtaRecord } from './record.ts';
+import { postFile } from './post-file.ts';
 
 // One client for Afero's cloud OTA service and the lab service: the same REST calls the Python
 // tools make. Transient network failures and 502/503/504 are retried with backoff; everything
@@ -17,7 +17,7 @@ export class OtaServiceError extends Error {
 
 export class OtaServiceUnreachableError extends Error {
   constructor(readonly what: string, readonly baseUrl: string, cause: unknown) {
-    const why = (cause as { cause?: { code?: string; message?: string } })?.cause?.code ?? (cause as Error)?.message ?? String(cause);
+    const why = (cause as { cause?: { code?: string } })?.cause?.code ?? (cause as { code?: string })?.code ?? (cause as Error)?.message ?? String(cause);
     super(`${what}: cannot reach the OTA service at ${baseUrl} (${why})`, { cause });
     this.name = 'OtaServiceUnreachableError';
   }
@@ -64,8 +64,13 @@ export class OtaServiceClient {
     return `${this.p}/deviceTypes/${encodeURIComponent(this.conf.deviceTypeId)}`;
   }
 
-  /** One call, retried on transient failures. `body` may be a function making a fresh body per attempt. */
-  private async call(what: string, method: string, path: string, o: { json?: unknown; form?: URLSearchParams; body?: () => { stream: AsyncIterable<Uint8Array>; length: number }; auth?: 'bearer' | 'basic'; ok?: number[] } = {}): Promise<Response> {
+  /** One call, retried on transient failures. `file`: a POST whose body is that file, read afresh per attempt. */
+  private async call(
+    what: string,
+    method: string,
+    path: string,
+    o: { json?: unknown; form?: URLSearchParams; file?: { path: string; onProgress?: (sent: number, total: number) => void }; auth?: 'bearer' | 'basic'; ok?: number[] } = {},
+  ): Promise<Response> {
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { accept: 'application/json' };
       if (o.auth !== 'basic') headers.authorization = `Bearer ${await this.accessToken()}`;
@@ -77,15 +82,10 @@ export class OtaServiceClient {
       } else if (o.form) {
         headers['content-type'] = 'application/x-www-form-urlencoded';
         body = o.form.toString();
-      } else if (o.body) {
-        const b = o.body();
-        headers['content-type'] = 'application/octet-stream';
-        headers['content-length'] = String(b.length);
-        body = b.stream as unknown as BodyInit;
       }
       let res: Response;
       try {
-        res = await fetch(`${this.conf.baseUrl}${path}`, { method, headers, body, ...(o.body ? { duplex: 'half' } : {}) } as RequestInit);
+        res = o.file ? await postFile(`${this.conf.baseUrl}${path}`, headers, o.file.path, o.file.onProgress) : await fetch(`${this.conf.baseUrl}${path}`, { method, headers, body });
       } catch (e) {
         if (attempt < this.retries) {
           await delay(this.retryBaseMs * 2 ** attempt);
@@ -157,20 +157,7 @@ export class OtaServiceClient {
 
   /** Streams a file to the service (never held in memory); returns its sha256 as the service computed it. */
   async uploadBinary(file: string, onProgress?: (sent: number, total: number) => void): Promise<string> {
-    const total = fs.statSync(file).size;
-    const res = await this.call('upload the image', 'POST', `${this.p}/binaries`, {
-      body: () => {
-        let sent = 0;
-        async function* chunks(): AsyncIterable<Uint8Array> {
-          for await (const c of fs.createReadStream(file, { highWaterMark: 1 << 20 })) {
-            sent += (c as Buffer).length;
-            onProgress?.(sent, total);
-            yield c as Buffer;
-          }
-        }
-        return { stream: chunks(), length: total };
-      },
-    });
+    const res = await this.call('upload the image', 'POST', `${this.p}/binaries`, { file: { path: file, onProgress } });
     return ((await res.json()) as { value: string }).value;
   }
 

@@ -275,6 +275,14 @@ test('upload without a record is refused; a transient 503 is retried', async ({}
     const conf = { ...loadPartnerConf(ws.conf), baseUrl: `http://127.0.0.1:${(gateway.address() as AddressInfo).port}` };
     expect(await new OtaServiceClient(conf, { retryBaseMs: 10 }).recordExists('x', '1')).toBe(false);
     expect(failures).toBeLessThan(0);
+    // An upload refused with 503 is sent again whole, from the file.
+    failures = 1;
+    const file = testInfo.outputPath('retried.bin');
+    fs.writeFileSync(file, crypto.randomBytes(3 << 20));
+    const sent: number[] = [];
+    expect(await new OtaServiceClient(conf, { retryBaseMs: 10 }).uploadBinary(file, (n) => sent.push(n))).toBe(crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'));
+    expect(failures).toBeLessThan(0);
+    expect(sent.at(-1)).toBe(3 << 20);
   } finally {
     gateway.close();
   }
