@@ -67,6 +67,9 @@ export async function benchVirtualBoard(root: string): Promise<VboardBench> {
       const powerOnToShellS = (now() - t) / 1000;
       const powerOnToSshS = await sshUp;
       await board.loginAndFollow('boot');
+      // The power-on's own bootloader line and login prompt are history for the reboot's waits.
+      board.events.skipPending();
+      board.console.skipPending();
       t = now();
       await ssh.exec('reboot', { timeoutMs: 10_000 }).catch(() => undefined);
       await board.events.waitFor('bootloader', { timeoutMs: 60_000, phase: 'reboot' });
