@@ -22,7 +22,9 @@ import { createLogger } from './logger.ts';
 //  - `board` (test): the board bound to console, SSH and power, booted to a known state, its
 //    console followed into `board.events` from the first byte; at the end the transcript, the
 //    OTA events and the timeline picture are attached to the report.
-// Capabilities decide skips: `requires(board, 'power-cut')`.
+// Capabilities decide skips: `requires(board, 'power-cut')`. The OTA client is `lab.client`, the
+// timeline is `board.events` (its `timeline()`), and the checks are the steps in
+// harness/suite/ota-flow.ts, which take the board and the lab.
 //
 // A board that outlives the run (a rack board, or a virtual board kept by `hil vboard up`, named
 // in HIL_VBOARD) is attached to per test, never rebooted by the fixture: so when Playwright
