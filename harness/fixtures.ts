@@ -104,24 +104,29 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
       const transcript = testInfo.outputPath('console.log');
       const logFile = testInfo.outputPath('harness.log');
       const log = createLogger(logFile);
+      const fresh = vboard && !keptVboard;
       let board: Board;
-      if (vboard && !keptVboard) {
+      if (fresh) {
         const power = new QemuPower({ baseImage: vboard.disk, runDir: testInfo.outputPath('board'), otaServiceUrl: lab.serviceUrl });
         await power.prepare();
         const ssh = new SshSession({ host: '127.0.0.1', port: power.sshPort, user: profile.ssh.user, privateKeyPath: vboard.clientKey, hostKeyFingerprint: vboard.hostKeyFingerprint }, { logger: log });
         board = new Board(profile, ssh, power, transcript, log);
-        // A known state: the pristine image on a fresh overlay, powered on, logged in.
-        await board.powerOn();
-        await board.waitForShell('boot to a known state');
       } else {
         const ssh = new SshSession({ host: profile.ssh.host, port: profile.ssh.port, user: profile.ssh.user, privateKeyPath: profile.ssh.privateKey, hostKeyFingerprint: profile.ssh.hostKeyFingerprint }, { logger: log });
         board = new Board(profile, ssh, noPower, transcript, log);
-        // A rack board is not rebooted needlessly: attach, log in, check no update is under way.
-        await board.openConsole();
-        await board.loginAndFollow('attach to the board');
-        await board.expectNoUpdateUnderWay();
       }
       try {
+        // A failed start still ends with the board released and its transcript in the report.
+        if (fresh) {
+          // A known state: the pristine image on a fresh overlay, powered on, logged in.
+          await board.powerOn();
+          await board.waitForShell('boot to a known state');
+        } else {
+          // A rack board is not rebooted needlessly: attach, log in, check no update is under way.
+          await board.openConsole();
+          await board.loginAndFollow('attach to the board');
+          await board.expectNoUpdateUnderWay();
+        }
         await use(board);
       } finally {
         await board.close();
