@@ -16,6 +16,8 @@ export async function postFile(url: string, headers: Record<string, string>, fil
     method: 'POST',
     headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(total) },
   });
+  // A connection silent this long is dead (fetch's own default); the caller's retry decides.
+  request.setTimeout(300_000, () => request.destroy(new Error('no progress for 300 s')));
   const answer = new Promise<http.IncomingMessage>((resolve, reject) => {
     request.once('response', resolve);
     request.once('error', reject);
