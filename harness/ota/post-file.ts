@@ -29,7 +29,8 @@ export async function postFile(url: string, headers: Record<string, string>, fil
       sent += c.length;
       onProgress(sent, total);
     });
-  // A service that answers early (401, 413) may stop reading: its answer counts, not the broken pipe.
+  // A service may answer before it has read the body (401, 413): its answer counts; the rest of
+  // the body is sent or dropped as the connection allows.
   const [res] = await Promise.all([answer, pipeline(body, request).catch(() => undefined)]);
   const responseHeaders = new Headers();
   for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) responseHeaders.set(k, Array.isArray(v) ? v.join(', ') : v);
