@@ -21,7 +21,7 @@ function validBase(): Record<string, unknown> {
     ssh: { host: 'board.lab', user: 'root', privateKey: '/keys/id', hostKeyFingerprint: FP },
     slots: { A: '/dev/mmcblk0p2', B: '/dev/mmcblk0p3', active: { method: 'cmdline' } },
     userData: ['/afero_nv'],
-    logs: { command: 'tail -n0 -F /var/log/messages' },
+    logs: { command: 'tail -n0 -F /var/log/messages', sinceBootCommand: 'tail -n +1 -F /var/log/messages' },
     timeouts: { boot: 1, download: 1, validate: 1, install: 1, reboot: 1, confirm: 1 },
   };
 }
@@ -72,6 +72,7 @@ const malformed: [string, Record<string, unknown>, string][] = [
   ['no user-data paths', { userData: [] }, 'userData: expected at least one user-data path (/afero_nv), found a list of 0'],
   ['relative user-data path', { userData: ['afero_nv'] }, 'userData[0]: expected a user-data path to be an absolute path, found "afero_nv"'],
   ['missing log command', { logs: { command: undefined } }, 'logs.command: missing; expected the command that streams the daemon logs'],
+  ['missing since-boot log command', { logs: { sinceBootCommand: undefined } }, "logs.sinceBootCommand: missing; expected the command that streams this boot's daemon log from its start (e.g. tail -n +1 -F /var/log/messages)"],
   ['probe without marker', { logs: { readyProbe: 'logger hi' } }, 'logs.readyProbe: expected a command containing {marker}, found "logger hi"'],
   ['timeout of zero', { timeouts: { reboot: 0 } }, 'timeouts.reboot: expected the reboot time budget in ms, above 0, found 0 (a number)'],
   ['timeout in seconds as text', { timeouts: { boot: '2m' } }, 'timeouts.boot: expected the boot time budget in ms (a positive whole number), found "2m" (a string)'],

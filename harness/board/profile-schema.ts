@@ -113,8 +113,9 @@ export const boardProfileSchema = z.strictObject({
      * Streams this boot's log lines from its start, then new ones; used at the first login after a
      * boot, so that lines written before anyone could log in (hubby's start) are seen too:
      * `tail -n +1 -F /var/log/messages` where /var/log is volatile, `journalctl -b -f -n all`.
+     * Required: without it, hubby's start line after an update cannot be seen.
      */
-    sinceBootCommand: z.string().min(1).optional(),
+    sinceBootCommand: z.string({ error: "expected the command that streams this boot's daemon log from its start (e.g. tail -n +1 -F /var/log/messages)" }).min(1),
     /** Logs a marker the command will print ({marker} is replaced), to know the follower is running. */
     readyProbe: z.string().includes('{marker}', { error: 'expected a command containing {marker}' }).default('logger -t ota-hil {marker}'),
   }),

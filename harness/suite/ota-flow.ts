@@ -72,7 +72,8 @@ export async function expectUpdated(board: Board, before: BoardState, image: Pub
   const other: Slot = before.slot === 'A' ? 'B' : 'A';
   if (after.slot !== other) throw new ProductFailure(`no slot switch: still on slot ${after.slot} after the update to versionNumber ${image.record.versionNumber}`, { phase: 'confirm' });
   expect(after.version, '/etc/full_ota_record.json versionNumber').toBe(image.record.versionNumber);
-  await expect.poll(() => board.hubbyVersion(), { message: "hubby's 'running hub version' line", timeout: board.profile.timeouts.confirm }).toBe(image.record.versionNumber);
+  // followRebootToShell awaited hubby's start line: the version it named must be the new one.
+  expect(board.hubbyVersion(), "hubby's 'running hub version' line after the reboot").toBe(image.record.versionNumber);
   expect((await board.sh('test -s /etc/ota_type_5.hdr && wc -c < /etc/ota_type_5.hdr')).trim(), '/etc/ota_type_5.hdr').toBe('216');
   expectSameData(before, after);
   return after;
