@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadPartnerConf } from '../harness/ota/partner-conf.ts';
 import { OtaServiceClient } from '../harness/ota/ota-client.ts';
-import { downloadFile } from '../harness/ota/download.ts';
+import { downloadFile } from '../harness/testing/device-download.ts';
 import { descendants } from '../harness/process/process-tree.ts';
 
 const run = promisify(execFile);

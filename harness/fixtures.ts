@@ -12,7 +12,7 @@ import { QemuPower } from './power/qemu-power.ts';
 import { noPower } from './power/power-driver.ts';
 import { virtualLab, partnerLab, type Lab } from './suite/lab.ts';
 import { attachOtaReport } from './report/attach-ota-report.ts';
-import { readState, vboardRunDir, type VboardState } from './cli/vboard-command.ts';
+import { readState, vboardRunDir, type VboardState } from './vboard/run-state.ts';
 import { LabFault } from './errors.ts';
 import { createLogger } from './logger.ts';
 

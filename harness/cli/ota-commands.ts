@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadPartnerConf, ConfError } from '../ota/partner-conf.ts';
 import { OtaServiceClient, OtaServiceError, OtaServiceUnreachableError } from '../ota/ota-client.ts';
 import { recordVersion, type OtaRecord } from '../ota/record.ts';
-import { writeFileAtomic } from '../service/store.ts';
+import { writeFileAtomic } from '../fs/write-file-atomic.ts';
 import { progressPrinter } from './progress.ts';
 
 // `hil ota record|upload|list|deploy`: the options and behaviour of Afero's

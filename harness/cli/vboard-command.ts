@@ -5,43 +5,14 @@ import { buildVboard } from '../vboard/build.ts';
 import { QemuBoard } from '../power/qemu-board.ts';
 import { SshSession } from '../ssh/ssh-session.ts';
 import { waitForPath } from '../process/wait-for-path.ts';
+import { readState, vboardRunDir, checkName, alive, type VboardState } from '../vboard/run-state.ts';
+
+const runDir = vboardRunDir;
 
 // `hil vboard up|down|status`: a virtual board that stays up between commands, for people
 // at a terminal. `up` starts a detached keeper process (`hil vboard keep`) that owns QEMU: the
 // board lives exactly as long as the keeper, and `down` ends the keeper, which stops QEMU and
 // removes the overlay. State in .cache/vboard-run/<name>/: state.json and a stable `serial` link.
-
-export interface VboardState {
-  name: string;
-  pid: number;
-  serial: string;
-  ssh: { host: string; port: number; user: string; key: string; hostKeyFingerprint: string };
-  otaService: string;
-  signingKey: string;
-}
-
-export const vboardRunDir = (root: string, name: string) => path.join(root, '.cache', 'vboard-run', name);
-const runDir = vboardRunDir;
-
-function checkName(name: string): void {
-  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) throw new Error(`--name: expected lower-case letters, digits and dashes, found "${name}"`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function readState(root: string, name: string): VboardState | undefined {
-  const file = path.join(runDir(root, name), 'state.json');
-  if (!fs.existsSync(file)) return undefined;
-  const s = JSON.parse(fs.readFileSync(file, 'utf8')) as VboardState;
-  return alive(s.pid) ? s : undefined;
-}
 
 function print(s: VboardState, json: boolean): void {
   if (json) process.stdout.write(`${JSON.stringify({ serial: s.serial, ssh: { host: s.ssh.host, port: s.ssh.port, user: s.ssh.user, key: s.ssh.key } })}\n`);

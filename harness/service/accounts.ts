@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from './store.ts';
+import { writeFileAtomic } from '../fs/write-file-atomic.ts';
 
 // Who may use the lab OTA service. Zero setup: a service started on an empty data folder creates
 // one development partner account and writes a ready-to-use partner-ota-conf.json (mode 0600)

@@ -11,7 +11,7 @@ import { loadPartnerConf, ConfError } from '../ota/partner-conf.ts';
 import { OtaServiceClient, OtaServiceError, OtaServiceUnreachableError } from '../ota/ota-client.ts';
 import { verifyImage, HEADER_SIZE, HeaderError } from '../ota/header.ts';
 import { createLogger } from '../logger.ts';
-import { downloadFile } from '../ota/download.ts';
+import { downloadFile } from '../testing/device-download.ts';
 
 // Against the real lab OTA service on loopback; the CLI runs as a separate process, as a user runs it.
 

@@ -9,7 +9,8 @@ import { Accounts, writePartnerConf } from './accounts.ts';
 import { HttpError, sendError } from './http-util.ts';
 import { partnerRoutes, type Route, type RouteContext } from './partner-api.ts';
 import { deviceRoutes } from './device-api.ts';
-import { ServiceStore, writeFileAtomic } from './store.ts';
+import { ServiceStore } from './store.ts';
+import { writeFileAtomic } from '../fs/write-file-atomic.ts';
 
 export interface OtaServiceOptions {
   dataDir: string;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { OtaRecord } from '../ota/record.ts';
+import { writeFileAtomic } from '../fs/write-file-atomic.ts';
 
 // The lab OTA service's persistent state: one JSON file replaced atomically (write, fsync,
 // rename) after every change, and image bytes as content-addressed files. A crash or a restart
@@ -84,16 +85,4 @@ export class ServiceStore {
   newTmpPath(): string {
     return path.join(this.tmpDir, `upload-${crypto.randomBytes(8).toString('hex')}`);
   }
-}
-
-export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644): void {
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  const fd = fs.openSync(tmp, 'w', mode);
-  try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
 }

@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+// Where a virtual board kept by `hil vboard up` keeps its state (.cache/vboard-run/<name>/), and
+// how to read it: shared by the CLI and the fixtures that attach to such a board.
+
+export interface VboardState {
+  name: string;
+  pid: number;
+  serial: string;
+  ssh: { host: string; port: number; user: string; key: string; hostKeyFingerprint: string };
+  otaService: string;
+  signingKey: string;
+}
+
+export const vboardRunDir = (root: string, name: string) => path.join(root, '.cache', 'vboard-run', name);
+
+export function checkName(name: string): void {
+  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) throw new Error(`--name: expected lower-case letters, digits and dashes, found "${name}"`);
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function readState(root: string, name: string): VboardState | undefined {
+  const file = path.join(vboardRunDir(root, name), 'state.json');
+  if (!fs.existsSync(file)) return undefined;
+  const s = JSON.parse(fs.readFileSync(file, 'utf8')) as VboardState;
+  return alive(s.pid) ? s : undefined;
+}
