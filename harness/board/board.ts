@@ -101,9 +101,24 @@ export class Board {
       return slot;
     }
     const root = (await this.sh(`sed -n 's/.* root=\\([^ ]*\\).*/\\1/p' /proc/cmdline`)).trim();
-    if (root === this.profile.slots.A) return 'A';
-    if (root === this.profile.slots.B) return 'B';
-    throw new ProductFailure(`the kernel's root=${root} is neither slot (A=${this.profile.slots.A}, B=${this.profile.slots.B})`);
+    const running: Slot | undefined = root === this.profile.slots.A ? 'A' : root === this.profile.slots.B ? 'B' : undefined;
+    if (a.method === 'cmdline') {
+      if (!running) throw new ProductFailure(`the kernel's root=${root} is neither slot (A=${this.profile.slots.A}, B=${this.profile.slots.B})`);
+      return running;
+    }
+    // uEnv.txt on the boot partition (Afero's BBGW sysupgrade rewrites it): read on a read-only
+    // mount of its own, which works whether or not the board has the partition mounted already.
+    const text = await this.sh(`d=$(mktemp -d) && mount -o ro ${a.bootPartition} "$d" && { cat "$d/${a.file}"; r=$?; umount "$d"; rmdir "$d"; exit $r; }`);
+    const v = new RegExp(`^\\s*${a.variable}=(\\S*)`, 'm').exec(text)?.[1];
+    if (v === undefined) throw new ProductFailure(`${a.bootPartition}:${a.file} sets no ${a.variable} (expected ${a.variable}=${a.values.A} or ${a.values.B})`);
+    const slot = (Object.keys(a.values) as Slot[]).find((k) => a.values[k] === v);
+    if (!slot) throw new ProductFailure(`${a.bootPartition}:${a.file}: ${a.variable}=${v} names neither slot (A=${a.values.A}, B=${a.values.B})`);
+    // The bootloader was told one root and the kernel runs another: a switch that did not take
+    // effect (or a root named otherwise, e.g. by UUID: then only uEnv.txt can tell).
+    if (running && running !== slot) {
+      throw new ProductFailure(`${a.bootPartition}:${a.file} says ${a.variable}=${v} (slot ${slot}, ${this.profile.slots[slot]}) but the kernel runs root=${root} (slot ${running})`);
+    }
+    return slot;
   }
 
   /** The running versionNumber as /etc/full_ota_record.json gives it. */
