@@ -128,6 +128,16 @@ export const boardProfileSchema = z.strictObject({
     install: ms('the install time budget'),
     reboot: ms('the reboot time budget'),
     confirm: ms('the confirmation time budget'),
+    /** hubby's handoff to otamgr and the sysupgrade call (seconds on every board seen). */
+    handoff: ms('the handoff time budget').default(60_000),
+    /** Making an image for a new OTA record and uploading it (the partner's build may be long). */
+    publish: ms('the publish time budget').default(30 * 60_000),
+    /** Logging in on the console once the login prompt is there (a slow PAM, a first-boot key generation). */
+    login: ms('the console login time budget').default(60_000),
+    /** One command over SSH or on the console (a check, the data manifest of the user-data files). */
+    command: ms('the time budget of one command').default(60_000),
+    /** The log follower printing its readiness marker (busybox tail reads once a second). */
+    followerReady: ms('the log follower readiness budget').default(20_000),
   }),
 });
 
