@@ -1,5 +1,7 @@
-import { catalog, type OtaEventFields, type OtaEventKind } from './catalog.ts';
+import fs from 'node:fs';
+import { catalog, matchEntry, MAX_MATCHED_LINE, type OtaEventFields, type OtaEventKind } from './catalog.ts';
 import { normalizeConsoleText } from '../console/text-normalizer.ts';
+import { LineSplitter } from './line-splitter.ts';
 
 export interface OtaEvent {
   kind: OtaEventKind;
@@ -25,19 +27,22 @@ const SYSLOG = /(?<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?<day>
 /** klogd's prefix on kernel lines copied into syslog, with or without the host. */
 const KLOGD = /(?:^|\s)kernel: /;
 
-/** Parses one line; undefined when it is not an OTA line. */
-export function parseLine(line: string, lineNo: number, seenAt?: number): OtaEvent | undefined {
+/** Parses one line; undefined when it is not an OTA line. A line past MAX_MATCHED_LINE is cut first. */
+export function parseLine(fullLine: string, lineNo: number, seenAt?: number): OtaEvent | undefined {
+  const line = fullLine.length > MAX_MATCHED_LINE ? fullLine.slice(0, MAX_MATCHED_LINE) : fullLine;
+  let s: RegExpExecArray | null | undefined;
   for (const entry of catalog) {
-    const m = entry.pattern.exec(line);
+    const m = matchEntry(entry, line);
     if (!m) continue;
-    const s = SYSLOG.exec(line);
+    if (s === undefined) s = SYSLOG.exec(line);
+    const prefixed = !!s && s.index < m.index;
     // Kernel and bootloader lines count as the console prints them. klogd's copy in syslog comes
     // later (and again when a follower replays this boot's log): it would repeat the boot.
-    if ((entry.source === 'kernel' || entry.source === 'bootloader') && (KLOGD.test(line.slice(0, m.index)) || (s && s.index < m.index))) continue;
+    if ((entry.source === 'kernel' || entry.source === 'bootloader') && (prefixed || KLOGD.test(line.slice(0, m.index)))) continue;
     const ev: OtaEvent = { kind: entry.kind, line, lineNo, fields: entry.fields?.(m) ?? {} };
     if (seenAt !== undefined) ev.seenAt = seenAt;
-    if (s?.groups && s.index < m.index) {
-      ev.syslogTime = syslogTimeOf(line);
+    if (prefixed && s?.groups) {
+      ev.syslogTime = timeOfMatch(s);
       ev.host = s.groups.host;
       ev.program = s.groups.prog;
       if (s.groups.pid) ev.pid = Number(s.groups.pid);
@@ -47,24 +52,66 @@ export function parseLine(line: string, lineNo: number, seenAt?: number): OtaEve
   return undefined;
 }
 
+/**
+ * The events of a captured log, one line at a time, with line numbers and the time of the nearest
+ * earlier timed line for lines without their own. Keeps no line and no event: its memory is fixed.
+ */
+export class LogParser {
+  private lineNo = 0;
+  private lastTime: string | undefined;
+
+  push(line: string): OtaEvent | undefined {
+    const ev = parseLine(line, ++this.lineNo);
+    const time = ev ? ev.syslogTime ?? syslogTimeOf(ev.line) : syslogTimeOf(line.length > MAX_MATCHED_LINE ? line.slice(0, MAX_MATCHED_LINE) : line);
+    if (ev && !ev.syslogTime && this.lastTime) ev.timeAfter = this.lastTime;
+    if (time) this.lastTime = time;
+    return ev;
+  }
+
+  get lines(): number {
+    return this.lineNo;
+  }
+}
+
 /** Parses a whole captured log: syslog lines, or a console transcript with CRLF and escape codes. */
 export function parseLog(raw: Buffer | string): OtaEvent[] {
-  const lines = normalizeConsoleText(raw).split('\n');
+  const parser = new LogParser();
   const events: OtaEvent[] = [];
-  let lastTime: string | undefined;
-  lines.forEach((line, i) => {
-    const ev = parseLine(line, i + 1);
-    const time = ev?.syslogTime ?? syslogTimeOf(line);
-    if (ev && !ev.syslogTime && lastTime) ev.timeAfter = lastTime;
-    if (time) lastTime = time;
+  for (const line of normalizeConsoleText(raw).split('\n')) {
+    const ev = parser.push(line);
     if (ev) events.push(ev);
-  });
+  }
   return events;
+}
+
+/** Bytes read from a log file at a time. */
+const READ_CHUNK = 1 << 20;
+
+/**
+ * Streams an open log file through the parser, handing each event on as it is found; memory does
+ * not grow with the file (lines are cut at MAX_MATCHED_LINE as they are split). Synchronous:
+ * reading a local file in 1 MiB chunks is as fast as a stream and needs no event loop. Returns the
+ * number of lines.
+ */
+export function parseLogFd(fd: number, onEvent: (ev: OtaEvent) => void): number {
+  const parser = new LogParser();
+  const splitter = new LineSplitter((line) => {
+    const ev = parser.push(line);
+    if (ev) onEvent(ev);
+  }, { maxLineLength: MAX_MATCHED_LINE });
+  const buf = Buffer.allocUnsafe(READ_CHUNK);
+  for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf)) splitter.push(buf.subarray(0, n));
+  splitter.end();
+  return parser.lines;
 }
 
 function syslogTimeOf(line: string): string | undefined {
   const s = SYSLOG.exec(line);
-  return s?.groups ? `${s.groups.mon} ${s.groups.day.padStart(2, ' ')} ${s.groups.time}` : undefined;
+  return s ? timeOfMatch(s) : undefined;
+}
+
+function timeOfMatch(s: RegExpExecArray): string | undefined {
+  return s.groups ? `${s.groups.mon} ${s.groups.day.padStart(2, ' ')} ${s.groups.time}` : undefined;
 }
 
 /**

@@ -13,9 +13,18 @@ function clock(ms: number | undefined): string {
   return ms === undefined ? '' : new Date(ms).toISOString().slice(11, 19);
 }
 
+/** The header of the events table. */
+export function eventsHeader(): string {
+  return `${'line'.padStart(6)}  ${'syslog time'.padEnd(15)}  ${'event'.padEnd(19)}  fields`;
+}
+
+/** One row of the events table. */
+export function formatEventRow(e: OtaEvent): string {
+  return `${String(e.lineNo).padStart(6)}  ${(e.syslogTime ?? '').padEnd(15)}  ${e.kind.padEnd(19)}  ${detail(e)}`;
+}
+
 export function formatEvents(events: readonly OtaEvent[]): string {
-  const rows = events.map((e) => `${String(e.lineNo).padStart(6)}  ${(e.syslogTime ?? '').padEnd(15)}  ${e.kind.padEnd(18)}  ${detail(e)}`);
-  return [`${'line'.padStart(6)}  ${'syslog time'.padEnd(15)}  ${'event'.padEnd(18)}  fields`, ...rows].join('\n');
+  return [eventsHeader(), ...events.map(formatEventRow)].join('\n');
 }
 
 export function formatTimeline(t: Timeline): string {
