@@ -1,4 +1,4 @@
-import { test as base, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,9 @@ import { attachOtaReport } from './report/attach-ota-report.ts';
 import { readState, vboardRunDir, type VboardState } from './vboard/run-state.ts';
 import { LabFault } from './errors.ts';
 import { createLogger } from './logger.ts';
+import { test as base } from './suite/hil-test.ts';
+import { phase, PHASE_MARGIN_MS } from './suite/phase.ts';
+import { lockBoard, type BoardLock } from './suite/board-lock.ts';
 
 // The fixtures every OTA suite runs with, on any board project:
 //  - `profile` (worker): the board profile of the project, lab values applied;
@@ -29,8 +32,23 @@ import { createLogger } from './logger.ts';
 // A board that outlives the run (a rack board, or a virtual board kept by `hil vboard up`, named
 // in HIL_VBOARD) is attached to per test, never rebooted by the fixture: so when Playwright
 // restarts a worker after a failure, the next test finds the board as it was and re-attaches.
+// Such a board is locked by its worker (`boardLock`): two workers never share one board.
+//
+// Time: each OTA phase has the profile's budget and makes room for it in the test's timeout
+// (harness/suite/phase.ts); a test starts with room for reaching a known state and one update.
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Building the virtual board from Debian's packages the first time (about 20 s with a warm network; a slow mirror takes minutes). */
+const VBOARD_BUILD_TIMEOUT_MS = 15 * 60_000;
+/** Starting (and stopping) the lab OTA service and logging in to it: a local process, seconds. */
+const LAB_SETUP_TIMEOUT_MS = 60_000;
+
+/** A test's time before its phases ask for more: the known state and one whole update, each phase at its budget. */
+export function testTimeoutFor(p: BoardProfile): number {
+  const t = p.timeouts;
+  return t.boot + 4 * t.command + t.publish + t.command + t.download + t.validate + t.handoff + t.install + t.reboot + t.confirm + PHASE_MARGIN_MS;
+}
 
 interface WorkerFixtures {
   profile: BoardProfile;
@@ -38,6 +56,8 @@ interface WorkerFixtures {
   /** The running `hil vboard up` board named by HIL_VBOARD, when the virtual project attaches to one. */
   keptVboard: VboardState | undefined;
   lab: Lab;
+  /** The lock of a board that outlives the run, held by this worker while it uses the board. */
+  boardLock: BoardLock | undefined;
 }
 
 interface TestFixtures {
@@ -51,7 +71,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
     async ({ boardProfile }, use) => {
       await use(boardProfile.endsWith('virtual.ts') ? buildVboard(root, { log: (s) => console.log(s) }) : undefined);
     },
-    { scope: 'worker', timeout: 15 * 60_000 },
+    { scope: 'worker', timeout: VBOARD_BUILD_TIMEOUT_MS },
   ],
 
   keptVboard: [
@@ -96,11 +116,26 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
       await use(lab);
       await lab.close();
     },
-    { scope: 'worker', timeout: 60_000 },
+    { scope: 'worker', timeout: LAB_SETUP_TIMEOUT_MS },
+  ],
+
+  boardLock: [
+    async ({ profile, vboard, keptVboard }, use, workerInfo) => {
+      // A fresh virtual board is this test's own QEMU: nothing to share.
+      if (vboard && !keptVboard) return use(undefined);
+      const lock = lockBoard(profile.name, `${profile.ssh.host}:${profile.ssh.port}`, { holder: `${workerInfo.project.name} worker ${workerInfo.workerIndex} (pid ${process.pid})` });
+      try {
+        await use(lock);
+      } finally {
+        lock.release();
+      }
+    },
+    { scope: 'worker' },
   ],
 
   board: [
-    async ({ profile, vboard, keptVboard, lab }, use, testInfo) => {
+    async ({ profile, vboard, keptVboard, lab, boardLock: _held }, use, testInfo) => {
+      testInfo.setTimeout(testTimeoutFor(profile));
       const transcript = testInfo.outputPath('console.log');
       const logFile = testInfo.outputPath('harness.log');
       const log = createLogger(logFile);
@@ -115,17 +150,32 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
         const ssh = new SshSession({ host: profile.ssh.host, port: profile.ssh.port, user: profile.ssh.user, privateKeyPath: profile.ssh.privateKey, hostKeyFingerprint: profile.ssh.hostKeyFingerprint }, { logger: log });
         board = new Board(profile, ssh, noPower, transcript, log);
       }
+      const o = { log, board: profile.name };
       try {
         // A failed start still ends with the board released and its transcript in the report.
         if (fresh) {
           // A known state: the pristine image on a fresh overlay, powered on, logged in.
-          await board.powerOn();
-          await board.waitForShell('boot to a known state');
+          await phase(
+            'boot to a known state',
+            profile.timeouts.boot,
+            async (d) => {
+              await board.powerOn();
+              await board.waitForShell(d);
+            },
+            o,
+          );
         } else {
           // A rack board is not rebooted needlessly: attach, log in, check no update is under way.
-          await board.openConsole();
-          await board.loginAndFollow('attach to the board');
-          await board.expectNoUpdateUnderWay();
+          await phase(
+            'attach to the board',
+            profile.timeouts.boot,
+            async (d) => {
+              await board.openConsole();
+              await board.loginAndFollow(d);
+              await board.expectNoUpdateUnderWay();
+            },
+            o,
+          );
         }
         await use(board);
       } finally {
@@ -135,7 +185,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
         if (fs.existsSync(logFile)) await testInfo.attach('harness log', { path: logFile, contentType: 'application/x-ndjson' });
       }
     },
-    { timeout: 5 * 60_000 },
+    // No timeout of its own: the board's setup counts in the test's time (testTimeoutFor).
+    {},
   ],
 });
 

@@ -4,6 +4,7 @@ import { ConsoleLogSource } from '../logs/console-log-source.ts';
 import { OtaEventLog } from '../logs/event-log.ts';
 import type { OtaEvent } from '../logs/parse.ts';
 import { LabFault, ProductFailure } from '../errors.ts';
+import { Deadline } from '../wait/deadline.ts';
 import { resolvePassword } from './load-profile.ts';
 import type { BoardProfile } from './profile-schema.ts';
 import type { PowerDriver } from '../power/power-driver.ts';
@@ -54,7 +55,11 @@ export class Board {
     // Every console line is an OTA event candidate from the first byte (bootloader, kernel); the
     // daemon log command is started on the console once logged in.
     this.console.onLineReceived((line) => this.events.feed(line));
-    this.source = new ConsoleLogSource(this.console, this.profile.logs.command, { readyProbe: this.profile.logs.readyProbe, sinceBootCommand: this.profile.logs.sinceBootCommand });
+    this.source = new ConsoleLogSource(this.console, this.profile.logs.command, {
+      readyProbe: this.profile.logs.readyProbe,
+      sinceBootCommand: this.profile.logs.sinceBootCommand,
+      readyTimeoutMs: this.profile.timeouts.followerReady,
+    });
   }
 
   async closeConsole(): Promise<void> {
@@ -63,15 +68,21 @@ export class Board {
     await this.console.close();
   }
 
-  /** Waits for the login prompt (the board is booting), logs in, and follows this boot's daemon logs from its start. */
-  async waitForShell(phase: string, timeoutMs = this.profile.timeouts.boot): Promise<void> {
+  /**
+   * Waits for the login prompt (the board is booting), logs in, and follows this boot's daemon
+   * logs from its start, all within `at`: the phase's deadline, or a phase name given `budgetMs`.
+   */
+  async waitForShell(at: Deadline | string, budgetMs = this.profile.timeouts.boot): Promise<void> {
+    const deadline = typeof at === 'string' ? Deadline.after(budgetMs, at) : at;
     const login = this.profile.login;
-    await this.console.expect(new RegExp(login.loginPrompt, 'm'), { timeoutMs, phase });
-    await this.loginAndFollow(phase, { sinceBoot: true });
+    await this.console.expect(new RegExp(login.loginPrompt, 'm'), { timeoutMs: deadline.remainingMs(), phase: deadline.phase });
+    await this.loginAndFollow(deadline, { sinceBoot: true });
   }
 
-  /** Logs in on the console (copes with a shell already open) and starts the log follower. */
-  async loginAndFollow(phase: string, o: { sinceBoot?: boolean } = {}): Promise<void> {
+  /** Logs in on the console (copes with a shell already open), starts the log follower and waits for SSH, within `at`. */
+  async loginAndFollow(at: Deadline | string, o: { sinceBoot?: boolean } = {}): Promise<void> {
+    const deadline = typeof at === 'string' ? Deadline.after(this.profile.timeouts.boot, at) : at;
+    const phase = deadline.phase ?? 'login';
     const login = this.profile.login;
     await this.console.login({
       user: login.user,
@@ -79,17 +90,40 @@ export class Board {
       loginPrompt: new RegExp(login.loginPrompt, 'm'),
       passwordPrompt: new RegExp(login.passwordPrompt, 'm'),
       shellPrompt: new RegExp(login.shellPrompt, 'm'),
-      timeoutMs: 60_000,
+      timeoutMs: deadline.within(this.profile.timeouts.login).remainingMs(),
       phase,
     });
     await this.source!.startLogCommand(o);
-    await this.ssh.waitUntilUp({ timeoutMs: this.profile.timeouts.boot, phase });
+    await this.ssh.waitUntilUp({ timeoutMs: deadline.remainingMs(), phase });
     this.log.info({ board: this.profile.name, phase, sinceBoot: !!o.sinceBoot }, 'logged in, following the daemon logs');
   }
 
-  /** A command over SSH: output free of console log lines. */
-  async sh(command: string, phase = 'check'): Promise<string> {
-    return (await this.ssh.exec(command, { check: true, phase, timeoutMs: 60_000 })).stdout;
+  /**
+   * A command over SSH for the harness's own work: output free of console log lines. Its failure
+   * is a lab fault (CommandError); for a check of the product, use check().
+   */
+  async sh(command: string, phase = 'check', deadline?: Deadline): Promise<string> {
+    return (await this.ssh.exec(command, { check: true, phase, timeoutMs: this.commandTimeMs(deadline) })).stdout;
+  }
+
+  /**
+   * A check of a product property over SSH: a command that fails says the property does not hold
+   * (a file missing, a record unreadable, a variable unset), a product failure naming `what`.
+   * SSH itself failing (the board unreachable) stays a lab fault.
+   */
+  async check(command: string, what: string, o: { phase?: string; deadline?: Deadline } = {}): Promise<string> {
+    const phase = o.deadline?.phase ?? o.phase ?? 'check';
+    const r = await this.ssh.exec(command, { phase, timeoutMs: this.commandTimeMs(o.deadline) });
+    if (r.code !== 0) {
+      const why = r.stderr.trim().split('\n').slice(-5).join('\n') || `exit status ${r.code ?? `signal ${r.signal}`}`;
+      throw new ProductFailure(`[${phase}] ${what}: "${command}" failed on ${this.profile.name} (exit status ${r.code ?? `signal ${r.signal}`}): ${why}`, { phase });
+    }
+    return r.stdout;
+  }
+
+  /** One command's time: the profile's, or less when the phase has less left. */
+  private commandTimeMs(deadline: Deadline | undefined): number {
+    return (deadline ? deadline.within(this.profile.timeouts.command) : Deadline.after(this.profile.timeouts.command)).remainingMs();
   }
 
   async activeSlot(): Promise<Slot> {
@@ -121,11 +155,17 @@ export class Board {
     return slot;
   }
 
-  /** The running versionNumber as /etc/full_ota_record.json gives it. */
-  async recordVersion(): Promise<string> {
-    const text = await this.sh('cat /etc/full_ota_record.json');
-    const v = (JSON.parse(text) as { versionNumber?: unknown }).versionNumber;
-    if (typeof v !== 'string' && typeof v !== 'number') throw new ProductFailure(`/etc/full_ota_record.json has no versionNumber: ${text.slice(0, 200)}`);
+  /** The running versionNumber as /etc/full_ota_record.json gives it (missing, unreadable or without one: a product failure). */
+  async recordVersion(deadline?: Deadline): Promise<string> {
+    const file = '/etc/full_ota_record.json';
+    const text = await this.check(`cat ${file}`, `the running image's OTA record ${file}`, { deadline });
+    let v: unknown;
+    try {
+      v = (JSON.parse(text) as { versionNumber?: unknown }).versionNumber;
+    } catch (e) {
+      throw new ProductFailure(`${file} is not JSON (${(e as Error).message}): ${text.slice(0, 200)}`, { phase: deadline?.phase });
+    }
+    if (typeof v !== 'string' && typeof v !== 'number') throw new ProductFailure(`${file} has no versionNumber: ${text.slice(0, 200)}`, { phase: deadline?.phase });
     return String(v);
   }
 
@@ -141,10 +181,15 @@ export class Board {
     if (files) throw new LabFault(`${this.profile.name}: an update is under way on the board (${files.split('\n').join(', ')}): let it finish or power-cycle the board`, { phase: 'attach to the board' });
   }
 
-  /** sha256 of every user-data file (OTA bookkeeping aside), after writing a fresh sentinel file. */
-  async dataManifest(sentinel?: string): Promise<Map<string, string>> {
-    if (sentinel) await this.sh(`echo ${sentinel} > ${this.profile.userData[0]}/hil-sentinel && sync`);
-    const out = await this.sh(`find ${this.profile.userData.join(' ')} -type f -exec sha256sum {} + | sort -k2`);
+  /**
+   * sha256 of every user-data file (OTA bookkeeping aside), after writing a fresh sentinel file.
+   * User data that cannot be written or listed is the product's failure (a path gone, read-only).
+   */
+  async dataManifest(sentinel?: string, deadline?: Deadline): Promise<Map<string, string>> {
+    const data = this.profile.userData;
+    if (sentinel) await this.check(`echo ${sentinel} > ${data[0]}/hil-sentinel && sync`, `writing a sentinel file into the user data ${data[0]}`, { deadline });
+    // pipefail is not in every busybox sh: the listing's own status is kept apart.
+    const out = await this.check(`find ${data.join(' ')} -type f -exec sha256sum {} + > /tmp/.hil-manifest && sort -k2 /tmp/.hil-manifest; r=$?; rm -f /tmp/.hil-manifest; exit $r`, `the user-data files (${data.join(', ')})`, { deadline });
     const m = new Map<string, string>();
     for (const line of out.split('\n')) {
       const hit = /^([0-9a-f]{64})\s+(\S.*)$/.exec(line);

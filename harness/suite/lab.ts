@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,8 @@ import { publishImage, type PublishedImage } from '../ota/publish.ts';
 import { makeRootfsImage } from '../vboard/rootfs-image.ts';
 import type { VboardImage } from '../vboard/build.ts';
 import type { OtaRecord } from '../ota/record.ts';
+import type { Deadline } from '../wait/deadline.ts';
+import { LabFault } from '../errors.ts';
 
 // The OTA side of a run: the service the board's images go through, and how an image is built
 // for a new record. The virtual board uses a lab service of its own (signing with the key the
@@ -25,11 +27,15 @@ export interface Lab {
   canBuild(variant: ImageVariant): boolean;
   /** The lab service's address on this host, when the run started one. */
   serviceUrl?: string;
-  publish(variant: ImageVariant, label: string): Promise<PublishedImage>;
+  /** Records, builds and uploads an image; `deadline`: the publish phase's, which a build must not outlive. */
+  publish(variant: ImageVariant, label: string, o?: { deadline?: Deadline }): Promise<PublishedImage>;
   close(): Promise<void>;
 }
 
 let builds = 0;
+
+/** A build outside any phase (the bench): as long as the profiles' default publish budget. */
+const BUILD_TIMEOUT_MS = 30 * 60_000;
 
 /**
  * The virtual board's lab service. `o.port`/`o.serviceDir`: for a board that outlives the run (one
@@ -66,35 +72,60 @@ export async function virtualLab(image: VboardImage, o: { port?: number; service
   };
 }
 
+/** Runs the partner's build command; its output goes to the test's output, its end is awaited (no blocked event loop). */
+function runBuild(command: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('sh', ['-c', command], { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 }, (err) => {
+      if (!err) return resolve();
+      const why = child.killed ? `did not finish within ${(timeoutMs / 1000).toFixed(0)} s (the publish budget) and was killed` : `failed (${err.message.split('\n')[0]})`;
+      reject(new LabFault(`the image build (HIL_OTA_BUILD) ${why}`, { phase: 'publish', cause: err }));
+    });
+    child.stdout?.pipe(process.stdout);
+    child.stderr?.pipe(process.stderr);
+  });
+}
+
 /**
  * A real board's lab: HIL_OTA_CONF names partner-ota-conf.json; HIL_OTA_BUILD is the command that
  * builds the release image for a record (it gets RECORD=full_ota_record.json and OUT=image path,
- * like bitbake with the record in TMPDIR). Only the good image can be built this way.
+ * like bitbake with the record in TMPDIR). Only the good image can be built this way. Each build
+ * has a folder of its own (a whole system image), removed once the image is uploaded, and in any
+ * case when the lab closes. `o.scratchDir`: where those folders go (default: the system's).
  */
-export function partnerLab(env: NodeJS.ProcessEnv = process.env): Lab {
+export function partnerLab(env: NodeJS.ProcessEnv = process.env, o: { scratchDir?: string } = {}): Lab {
   const confFile = env.HIL_OTA_CONF;
   if (!confFile) throw new Error('HIL_OTA_CONF: set it to the partner-ota-conf.json of the OTA service the board uses');
   const conf = loadPartnerConf(confFile);
   const client = new OtaServiceClient(conf);
+  const builds = new Set<string>();
   return {
     client,
     canDamageDownloads: false,
     canBuild: (v) => v === 'rootfs' && !!env.HIL_OTA_BUILD,
-    async publish(variant, label) {
+    async publish(variant, label, p = {}) {
       if (variant !== 'rootfs' || !env.HIL_OTA_BUILD) throw new Error(`HIL_OTA_BUILD: set it to the command that builds a release image for an OTA record (needed for ${label})`);
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-build-'));
-      return publishImage(client, {
-        name: conf.name,
-        version: `${conf.version}.${Date.now()}`,
-        build: async (record) => {
-          const recordFile = path.join(dir, 'full_ota_record.json');
-          fs.writeFileSync(recordFile, JSON.stringify(record, null, 4));
-          const out = path.join(dir, 'image.bin');
-          execFileSync('sh', ['-c', env.HIL_OTA_BUILD!], { env: { ...env, RECORD: recordFile, OUT: out }, stdio: 'inherit' });
-          return out;
-        },
-      });
+      const dir = fs.mkdtempSync(path.join(o.scratchDir ?? os.tmpdir(), 'hil-build-'));
+      builds.add(dir);
+      try {
+        return await publishImage(client, {
+          name: conf.name,
+          version: `${conf.version}.${Date.now()}`,
+          build: async (record) => {
+            const recordFile = path.join(dir, 'full_ota_record.json');
+            fs.writeFileSync(recordFile, JSON.stringify(record, null, 4));
+            const out = path.join(dir, 'image.bin');
+            await runBuild(env.HIL_OTA_BUILD!, { ...env, RECORD: recordFile, OUT: out }, p.deadline?.remainingMs() ?? BUILD_TIMEOUT_MS);
+            return out;
+          },
+        });
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+        builds.delete(dir);
+      }
     },
-    async close() {},
+    async close() {
+      for (const dir of builds) fs.rmSync(dir, { recursive: true, force: true });
+      builds.clear();
+    },
   };
 }

@@ -3,14 +3,20 @@ import { randomBytes } from 'node:crypto';
 import type { Board, Slot } from '../board/board.ts';
 import type { OtaEvent } from '../logs/parse.ts';
 import type { OtaEventKind } from '../logs/catalog.ts';
-import type { Lab } from './lab.ts';
+import type { OtaEventLog } from '../logs/event-log.ts';
+import type { Lab, ImageVariant } from './lab.ts';
 import type { PublishedImage } from '../ota/publish.ts';
+import type { Deadline } from '../wait/deadline.ts';
 import { ProductFailure } from '../errors.ts';
+import { phase, type PhaseOptions } from './phase.ts';
 
-// The steps the scenarios are written in: note the board's state, push an image, follow the
-// update phase by phase on the console (each wait names its phase and has the profile's budget),
-// and check the outcome. A failed check is a product failure; a board that cannot be reached is
-// a lab fault (raised by the console and SSH code).
+// The steps the scenarios are written in: note the board's state, publish and push an image,
+// follow the update phase by phase on the console, and check the outcome. Each phase (download,
+// verify, handoff, install, reboot, confirm) is one report step with one deadline from the
+// profile's budget, shared by the waits inside it. A failed check is a product failure; a board
+// that cannot be reached is a lab fault (raised by the console and SSH code).
+
+export { phase };
 
 export interface BoardState {
   slot: Slot;
@@ -18,45 +24,102 @@ export interface BoardState {
   manifest: Map<string, string>;
 }
 
-export async function noteState(board: Board, o: { sentinel?: boolean } = {}): Promise<BoardState> {
-  const manifest = await board.dataManifest(o.sentinel ? `hil-${Date.now()}-${randomBytes(6).toString('hex')}` : undefined);
-  return { slot: await board.activeSlot(), version: await board.recordVersion(), manifest };
+/** The board's lines in the harness log, and its name there. */
+function on(board: Board): PhaseOptions {
+  return { log: board.log, board: board.profile.name };
 }
 
-export async function push(board: Board, lab: Lab, image: PublishedImage, labFault?: string): Promise<void> {
-  // A new push: what the console and the event log showed before is history for the waits.
-  board.events.skipPending();
-  board.console.skipPending();
-  board.log.info({ imageId: image.image.id, versionNumber: image.record.versionNumber, deviceId: board.profile.deviceId, labFault }, 'push');
-  await lab.client.push(image.image.id, board.profile.deviceId, labFault ? { labFault } : {});
+/** The next OTA event of `kinds`, within what is left of the phase. */
+export function awaitEvent(events: OtaEventLog, kinds: OtaEventKind | OtaEventKind[], deadline: Deadline, failOn?: OtaEventKind[]): Promise<OtaEvent> {
+  return events.waitFor(kinds, { phase: deadline.phase, timeoutMs: deadline.remainingMs(), failOn });
 }
 
-function step(board: Board, kinds: OtaEventKind | OtaEventKind[], phase: string, timeoutMs: number): Promise<OtaEvent> {
-  return board.events.waitFor(kinds, { phase, timeoutMs });
+async function readState(board: Board, deadline: Deadline, sentinel?: string): Promise<BoardState> {
+  const manifest = await board.dataManifest(sentinel, deadline);
+  return { slot: await board.activeSlot(), version: await board.recordVersion(deadline), manifest };
+}
+
+/** Slot, running version and user-data manifest; `sentinel`: write a fresh sentinel file first. */
+export function noteState(board: Board, o: { sentinel?: boolean } = {}): Promise<BoardState> {
+  // Four commands: the sentinel, the manifest, the slot, the record.
+  return phase('note the board state', 4 * board.profile.timeouts.command, (d) => readState(board, d, o.sentinel ? `hil-${Date.now()}-${randomBytes(6).toString('hex')}` : undefined), on(board));
+}
+
+/** Makes an image for a new OTA record and uploads it: the lab's work, so any failure is a lab fault. */
+export function publish(board: Board, lab: Lab, variant: ImageVariant, label: string): Promise<PublishedImage> {
+  return phase('publish', board.profile.timeouts.publish, () => lab.publish(variant, label), { ...on(board), otherwise: 'lab-fault' });
+}
+
+export function push(board: Board, lab: Lab, image: PublishedImage, labFault?: string): Promise<void> {
+  return phase(
+    'push',
+    board.profile.timeouts.command,
+    async () => {
+      // A new push: what the console and the event log showed before is history for the waits.
+      board.events.skipPending();
+      board.console.skipPending();
+      board.log.info({ imageId: image.image.id, versionNumber: image.record.versionNumber, deviceId: board.profile.deviceId, labFault }, 'push');
+      await lab.client.push(image.image.id, board.profile.deviceId, labFault ? { labFault } : {});
+    },
+    { ...on(board), otherwise: 'lab-fault' },
+  );
+}
+
+/** hubby is offered `versionNumber` and downloads it. */
+export function download(events: OtaEventLog, versionNumber: string, budgetMs: number, o: PhaseOptions = {}): Promise<void> {
+  return phase(
+    'download',
+    budgetMs,
+    async (d) => {
+      const allowed = await awaitEvent(events, 'ota-allowed', d);
+      expect(allowed.fields.versionNumber, 'hubby was offered the pushed versionNumber').toBe(versionNumber);
+      await awaitEvent(events, 'download-done', d);
+    },
+    o,
+  );
+}
+
+/** hubby validates the downloaded image (header, size, signature, sha256). */
+export function verify(events: OtaEventLog, budgetMs: number, o: PhaseOptions = {}): Promise<void> {
+  return phase('verify', budgetMs, async (d) => void (await awaitEvent(events, 'validated', d)), o);
+}
+
+/** hubby hands the image to otamgr, which calls sysupgrade with it. */
+export function handoff(events: OtaEventLog, budgetMs: number, o: PhaseOptions = {}): Promise<void> {
+  return phase(
+    'handoff',
+    budgetMs,
+    async (d) => {
+      const attr = await awaitEvent(events, 'upgrade-path-set', d);
+      expect(attr.fields.path, 'the upgrade path attrd was given').toBe('/tmp/ota_type_5');
+      await awaitEvent(events, 'otamgr-notified', d);
+      const call = await awaitEvent(events, 'sysupgrade-invoked', d);
+      expect(call.fields.path, 'the image otamgr gave sysupgrade').toBe('/tmp/ota_type_5.img');
+    },
+    o,
+  );
+}
+
+/** sysupgrade writes the other slot and the board restarts. */
+export function install(events: OtaEventLog, budgetMs: number, o: PhaseOptions = {}): Promise<void> {
+  return phase('install', budgetMs, async (d) => void (await awaitEvent(events, 'reboot', d)), o);
 }
 
 /** Follows a good update from the push to the sysupgrade call; returns when sysupgrade runs. */
 export async function followToSysupgrade(board: Board, image: PublishedImage): Promise<void> {
   const t = board.profile.timeouts;
-  const allowed = await step(board, 'ota-allowed', 'download', t.download);
-  expect(allowed.fields.versionNumber, 'hubby was offered the pushed versionNumber').toBe(image.record.versionNumber);
-  await step(board, 'download-done', 'download', t.download);
-  await step(board, 'validated', 'verify', t.validate);
-  const attr = await step(board, 'upgrade-path-set', 'handoff', t.validate);
-  expect(attr.fields.path).toBe('/tmp/ota_type_5');
-  await step(board, 'otamgr-notified', 'handoff', t.validate);
-  const call = await step(board, 'sysupgrade-invoked', 'handoff', t.validate);
-  expect(call.fields.path).toBe('/tmp/ota_type_5.img');
+  await download(board.events, image.record.versionNumber, t.download, on(board));
+  await verify(board.events, t.validate, on(board));
+  await handoff(board.events, t.handoff, on(board));
 }
 
 /** From the sysupgrade call through the reboot to a logged-in shell on the new system. */
 export async function followRebootToShell(board: Board): Promise<void> {
   const t = board.profile.timeouts;
-  await step(board, 'reboot', 'install', t.install);
+  await install(board.events, t.install, on(board));
   // The first login after the boot follows this boot's log from its start (the profile's
-  // logs.sinceBootCommand): hubby says which version runs as it starts, often before the login.
-  await board.waitForShell('reboot', t.reboot);
-  await step(board, 'running-version', 'reboot', t.confirm);
+  // logs.sinceBootCommand): hubby's start line, often written before the login, is seen too.
+  await phase('reboot', t.reboot, (d) => board.waitForShell(d), on(board));
 }
 
 /** A whole good update: push, every phase in order, reboot, shell. */
@@ -66,25 +129,46 @@ export async function update(board: Board, lab: Lab, image: PublishedImage): Pro
   await followRebootToShell(board);
 }
 
+/** /etc/ota_type_5.hdr, the installed image's signed header, is there and whole (216 bytes). */
+async function checkHeader(board: Board, deadline: Deadline): Promise<void> {
+  const size = await board.check('test -s /etc/ota_type_5.hdr && wc -c < /etc/ota_type_5.hdr', "/etc/ota_type_5.hdr (the installed image's OTA header) is missing or empty", { deadline });
+  expect(size.trim(), 'size of /etc/ota_type_5.hdr in bytes').toBe('216');
+}
+
 /** The board runs `image` from the other slot, says so in both places, and kept its data. */
-export async function expectUpdated(board: Board, before: BoardState, image: PublishedImage): Promise<BoardState> {
-  const after = await noteState(board);
-  const other: Slot = before.slot === 'A' ? 'B' : 'A';
-  if (after.slot !== other) throw new ProductFailure(`no slot switch: still on slot ${after.slot} after the update to versionNumber ${image.record.versionNumber}`, { phase: 'confirm' });
-  expect(after.version, '/etc/full_ota_record.json versionNumber').toBe(image.record.versionNumber);
-  // followRebootToShell awaited hubby's start line: the version it named must be the new one.
-  expect(board.hubbyVersion(), "hubby's 'running hub version' line after the reboot").toBe(image.record.versionNumber);
-  expect((await board.sh('test -s /etc/ota_type_5.hdr && wc -c < /etc/ota_type_5.hdr')).trim(), '/etc/ota_type_5.hdr').toBe('216');
-  expectSameData(before, after);
-  return after;
+export function expectUpdated(board: Board, before: BoardState, image: PublishedImage): Promise<BoardState> {
+  return phase(
+    'confirm',
+    board.profile.timeouts.confirm,
+    async (d) => {
+      const want = image.record.versionNumber;
+      const started = await awaitEvent(board.events, 'running-version', d);
+      const after = await readState(board, d);
+      const other: Slot = before.slot === 'A' ? 'B' : 'A';
+      if (after.slot !== other) throw new ProductFailure(`no slot switch: still on slot ${after.slot} after the update to versionNumber ${want}`, { phase: 'confirm' });
+      expect(after.version, '/etc/full_ota_record.json versionNumber').toBe(want);
+      expect(started.fields.versionNumber, "hubby's 'running hub version' line after the reboot").toBe(want);
+      await checkHeader(board, d);
+      expectSameData(before, after);
+      return after;
+    },
+    on(board),
+  );
 }
 
 /** Nothing changed: same slot, same version, same data. */
-export async function expectUnchanged(board: Board, before: BoardState): Promise<void> {
-  const now = await noteState(board);
-  expect(now.slot, 'active slot').toBe(before.slot);
-  expect(now.version, 'running versionNumber').toBe(before.version);
-  expectSameData(before, now);
+export function expectUnchanged(board: Board, before: BoardState): Promise<void> {
+  return phase(
+    'confirm',
+    board.profile.timeouts.confirm,
+    async (d) => {
+      const now = await readState(board, d);
+      expect(now.slot, 'active slot').toBe(before.slot);
+      expect(now.version, 'running versionNumber').toBe(before.version);
+      expectSameData(before, now);
+    },
+    on(board),
+  );
 }
 
 export function expectSameData(before: BoardState, after: BoardState): void {
@@ -93,8 +177,15 @@ export function expectSameData(before: BoardState, after: BoardState): void {
 }
 
 /** Waits for the failure event a refused or rejected image must give; then nothing may be left for otamgr. */
-export async function expectRefusal(board: Board, kind: OtaEventKind, timeoutMs: number): Promise<OtaEvent> {
-  const ev = await board.events.waitFor(kind, { phase: 'verify', timeoutMs, failOn: ['validated', 'sysupgrade-invoked'] });
-  expect((await board.sh('ls /tmp/ota_type_5.img /tmp/ota_type_5.hdr 2>/dev/null; true')).trim(), 'image files handed to otamgr').toBe('');
-  return ev;
+export function expectRefusal(board: Board, kind: OtaEventKind, budgetMs: number): Promise<OtaEvent> {
+  return phase(
+    'verify',
+    budgetMs,
+    async (d) => {
+      const ev = await awaitEvent(board.events, kind, d, ['validated', 'sysupgrade-invoked']);
+      expect((await board.sh('ls /tmp/ota_type_5.img /tmp/ota_type_5.hdr 2>/dev/null; true', 'verify', d)).trim(), 'image files handed to otamgr').toBe('');
+      return ev;
+    },
+    on(board),
+  );
 }
