@@ -1,12 +1,22 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { writeFileAtomic } from '../fs/write-file-atomic.ts';
+import { HttpError } from './http-util.ts';
+import { Semaphore, SemaphoreFullError } from './semaphore.ts';
 
 // Who may use the lab OTA service. Zero setup: a service started on an empty data folder creates
 // one development partner account and writes a ready-to-use partner-ota-conf.json (mode 0600)
 // beside it. Secrets are stored hashed (scrypt) in accounts.json; the plain ones exist only in
 // that conf file. Nothing here logs or prints a secret.
+//
+// A check costs two scrypt hashes (~50 ms of CPU each, by design). They run on libuv's thread
+// pool, never on the event loop, and at most two at a time: the other two pool threads stay free
+// for the file streams of uploads and downloads, and device polls are answered during a login
+// storm. Logins beyond those waiting in line get 503 with Retry-After. No result is cached.
+
+const scrypt = promisify(crypto.scrypt) as (secret: string, salt: string, keylen: number) => Promise<Buffer>;
 
 export interface Account {
   username: string;
@@ -17,20 +27,26 @@ export interface Account {
   deviceTypeIds: string[];
 }
 
+/** At account creation only (a service's first start), where nothing else waits. */
 function hash(secret: string, salt = crypto.randomBytes(16).toString('hex')): string {
   return `scrypt:${salt}:${crypto.scryptSync(secret, salt, 32).toString('hex')}`;
 }
 
-function matches(secret: string, stored: string): boolean {
+async function matches(secret: string, stored: string): Promise<boolean> {
   const [, salt, want] = stored.split(':');
-  const got = crypto.scryptSync(secret, salt, 32);
+  const got = await scrypt(secret, salt, 32);
   const w = Buffer.from(want, 'hex');
   return w.length === got.length && crypto.timingSafeEqual(w, got);
 }
 
+/** Checked against for an unknown client, so that it costs the same time as a known one. */
+const NO_ACCOUNT = `scrypt:${'0'.repeat(32)}:${'0'.repeat(64)}`;
+
 export class Accounts {
   private readonly accounts: Account[];
+  /** In order of issue, hence of expiry (one TTL for all): the expired ones are at the front. */
   private readonly tokens = new Map<string, { partnerId: string; expires: number }>();
+  private readonly hashing = new Semaphore(2, 256);
 
   constructor(private readonly file: string, private readonly tokenTtlMs: number) {
     this.accounts = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
@@ -63,7 +79,7 @@ export class Accounts {
   }
 
   /** OAuth password grant: the client (Basic auth) and the user must both check out. */
-  grant(basicAuth: string | undefined, username: unknown, password: unknown): { token: string; expiresIn: number } | undefined {
+  async grant(basicAuth: string | undefined, username: unknown, password: unknown): Promise<{ token: string; expiresIn: number } | undefined> {
     const m = /^Basic\s+(\S+)$/i.exec(basicAuth ?? '');
     if (!m || typeof username !== 'string' || typeof password !== 'string') return undefined;
     const decoded = Buffer.from(m[1], 'base64').toString();
@@ -72,10 +88,26 @@ export class Accounts {
     const clientId = decoded.slice(0, colon);
     const clientSecret = decoded.slice(colon + 1);
     const acct = this.accounts.find((a) => a.clientId === clientId && a.username === username);
-    if (!acct || !matches(clientSecret, acct.clientSecretHash) || !matches(password, acct.passwordHash)) return undefined;
+    let ok: boolean;
+    try {
+      ok = await this.hashing.run(async () => (await matches(clientSecret, acct?.clientSecretHash ?? NO_ACCOUNT)) && acct !== undefined && (await matches(password, acct.passwordHash)));
+    } catch (e) {
+      if (e instanceof SemaphoreFullError) throw new HttpError(503, 'Service Unavailable', 'too many logins at once; try again shortly', { 'retry-after': '1' });
+      throw e;
+    }
+    if (!ok || !acct) return undefined;
+    this.pruneExpired();
     const token = crypto.randomBytes(24).toString('hex');
     this.tokens.set(token, { partnerId: acct.partnerId, expires: Date.now() + this.tokenTtlMs });
     return { token, expiresIn: Math.floor(this.tokenTtlMs / 1000) };
+  }
+
+  private pruneExpired(): void {
+    const now = Date.now();
+    for (const [token, t] of this.tokens) {
+      if (t.expires >= now) break;
+      this.tokens.delete(token);
+    }
   }
 
   /** The account a bearer token belongs to, or why not. */

@@ -5,31 +5,52 @@ import type http from 'node:http';
 // path, timestamp and a trace id to quote when reporting a problem.
 
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly error: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    message: string,
+    /** Extra response headers (Retry-After). */
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
 
-export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+export function newTrace(): string {
+  return crypto.randomBytes(8).toString('hex');
+}
+
+/** Errors of a full disk (ENOSPC), a quota (EDQUOT) or a file-size limit (EFBIG). */
+export function isNoSpace(e: unknown): boolean {
+  return ['ENOSPC', 'EDQUOT', 'EFBIG'].includes((e as NodeJS.ErrnoException)?.code ?? '');
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const data = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': data.length });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': data.length });
   res.end(data);
 }
 
-export function sendError(res: http.ServerResponse, req: http.IncomingMessage, e: HttpError): void {
+export function sendError(res: http.ServerResponse, req: http.IncomingMessage, e: HttpError, trace = newTrace()): void {
   if (res.headersSent) {
-    res.destroy();
+    if (!res.writableEnded) res.destroy(); // cut mid-answer: the client must not take it as whole
     return;
   }
-  sendJson(res, e.status, {
-    status: e.status,
-    error: e.error,
-    error_description: e.message,
-    message: e.message,
-    path: (req.url ?? '').split('?')[0],
-    timestamp: Date.now(),
-    trace: crypto.randomBytes(8).toString('hex'),
-  });
+  if (!req.complete) req.resume(); // read and drop the rest of a body refused early, as Node does
+  sendJson(
+    res,
+    e.status,
+    {
+      status: e.status,
+      error: e.error,
+      error_description: e.message,
+      message: e.message,
+      path: (req.url ?? '').split('?')[0],
+      timestamp: Date.now(),
+      trace,
+    },
+    e.headers,
+  );
 }
 
 /** Reads a small request body (JSON or form); refuses bodies over `limit` bytes. */

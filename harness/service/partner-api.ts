@@ -4,7 +4,7 @@ import type http from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { recordProblems, type OtaRecord } from '../ota/record.ts';
-import { HttpError, readBody, readJson, sendJson } from './http-util.ts';
+import { HttpError, isNoSpace, readBody, readJson, sendJson } from './http-util.ts';
 import type { Accounts, Account } from './accounts.ts';
 import { labFaults, type ServiceStore, type FirmwareImage, type LabFault } from './store.ts';
 
@@ -49,7 +49,7 @@ export const partnerRoutes: Route[] = [
     async handle(c) {
       const form = new URLSearchParams(await readBody(c.req));
       if (form.get('grant_type') !== 'password') throw new HttpError(400, 'unsupported_grant_type', 'grant_type must be "password"');
-      const g = c.accounts.grant(c.req.headers.authorization, form.get('username'), form.get('password'));
+      const g = await c.accounts.grant(c.req.headers.authorization, form.get('username'), form.get('password'));
       if (!g) throw new HttpError(401, 'unauthorized', 'Bad credentials');
       sendJson(c.res, 200, { access_token: g.token, token_type: 'bearer', expires_in: g.expiresIn, scope: 'account' });
     },
@@ -115,6 +115,9 @@ export const partnerRoutes: Route[] = [
     pattern: new RegExp(`^${P}/binaries$`),
     auth: true,
     async handle(c) {
+      // Afero's uploader and `hil ota upload` send the raw image as application/octet-stream.
+      const type = c.req.headers['content-type'];
+      if (type?.split(';')[0].trim().toLowerCase() !== 'application/octet-stream') throw new HttpError(415, 'Unsupported Media Type', `Content-Type: expected application/octet-stream, found ${type ?? 'none'}`);
       // Streamed to disk while hashing: memory stays flat whatever the image size.
       const tmp = c.store.newTmpPath();
       const hash = crypto.createHash('sha256');
@@ -127,9 +130,12 @@ export const partnerRoutes: Route[] = [
         },
       });
       try {
-        await pipeline(c.req, tap, fs.createWriteStream(tmp));
+        // Not pipeline(c.req, ...): on a write error that would destroy the request, hence the
+        // connection, and the client would get a reset instead of the 507.
+        await pipeline(c.req.iterator({ destroyOnReturn: false }), tap, fs.createWriteStream(tmp));
       } catch (e) {
         fs.rmSync(tmp, { force: true });
+        if (isNoSpace(e)) throw e;
         throw new HttpError(400, 'Bad Request', `upload interrupted: ${(e as Error).message}`);
       }
       if (size === 0) {
@@ -137,7 +143,12 @@ export const partnerRoutes: Route[] = [
         throw new HttpError(400, 'Bad Request', 'empty image');
       }
       const sha = hash.digest('hex');
-      fs.renameSync(tmp, c.store.blobPath(sha));
+      try {
+        fs.renameSync(tmp, c.store.blobPath(sha));
+      } catch (e) {
+        fs.rmSync(tmp, { force: true });
+        throw e;
+      }
       c.store.update((s) => {
         if (!s.binaries.some((b) => b.sha256 === sha)) s.binaries.push({ sha256: sha, size });
       });

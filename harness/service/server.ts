@@ -6,10 +6,11 @@ import type { AddressInfo } from 'node:net';
 import type { HarnessLogger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
 import { Accounts, writePartnerConf } from './accounts.ts';
-import { HttpError, sendError } from './http-util.ts';
-import { partnerRoutes, type Route, type RouteContext } from './partner-api.ts';
+import { partnerRoutes } from './partner-api.ts';
 import { deviceRoutes } from './device-api.ts';
 import { ServiceStore } from './store.ts';
+import { lockDataFolder } from './data-folder-lock.ts';
+import { requestHandler } from './request-handler.ts';
 import { writeFileAtomic } from '../fs/write-file-atomic.ts';
 
 export interface OtaServiceOptions {
@@ -20,6 +21,11 @@ export interface OtaServiceOptions {
   logger?: HarnessLogger;
   /** PEM private key (P-256) to sign headers with, e.g. the one a virtual board trusts; default: the data folder's own. */
   signingKeyFile?: string;
+  /**
+   * A request body (an upload) that stops arriving for this long gets a 408, and a download
+   * the client stops reading is dropped. No limit on the total: a slow link may take hours.
+   */
+  idleTimeoutMs?: number;
 }
 
 export interface OtaService {
@@ -41,71 +47,63 @@ function signingKey(dataDir: string, keyFile?: string): { key: crypto.KeyObject;
   }
   const key = crypto.createPrivateKey(fs.readFileSync(file));
   const publicPem = crypto.createPublicKey(key).export({ type: 'spki', format: 'pem' }) as string;
-  fs.writeFileSync(path.join(dataDir, 'signing-key.pub.pem'), publicPem);
+  writeFileAtomic(path.join(dataDir, 'signing-key.pub.pem'), publicPem);
   return { key, publicPem };
+}
+
+export class PortInUseError extends Error {}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      reject(e.code === 'EADDRINUSE' ? new PortInUseError(`cannot listen on ${host}:${port}: the port is in use (another lab OTA service?); choose another --port`) : e);
+    });
+    server.listen(port, host, () => resolve());
+  });
 }
 
 /**
  * The lab OTA service: Afero's partner REST API plus the lab's device side, persistent in
  * `dataDir`. Zero setup: an empty folder gets a development account and its partner-ota-conf.json.
+ * In order: lock the data folder (one service per folder), bind the port, and only then touch the
+ * folder's contents; a start that fails leaves the folder as it found it, unlocked.
  */
 export async function startOtaService(o: OtaServiceOptions): Promise<OtaService> {
   const log = o.logger ?? silentLogger;
+  const host = o.host ?? '127.0.0.1';
   fs.mkdirSync(o.dataDir, { recursive: true });
-  const store = new ServiceStore(o.dataDir);
-  const accounts = new Accounts(path.join(o.dataDir, 'accounts.json'), o.tokenTtlMs ?? 3600_000);
-  const { key, publicPem } = signingKey(o.dataDir, o.signingKeyFile);
-  const routes: Route[] = [...partnerRoutes, ...deviceRoutes(key, publicPem)];
-
-  const server = http.createServer((req, res) => {
-    void handle(req, res);
-  });
+  const lock = lockDataFolder(o.dataDir);
+  const server = http.createServer();
   server.keepAliveTimeout = 65_000;
-
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://service');
-    try {
-      let params: Record<string, string> | undefined;
-      let methodMismatch = false;
-      const route = routes.find((r) => {
-        const m = r.pattern.exec(url.pathname);
-        if (!m) return false;
-        if (r.method !== req.method) {
-          methodMismatch = true;
-          return false;
-        }
-        params = Object.fromEntries(Object.entries(m.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
-        return true;
-      });
-      if (!route) throw methodMismatch ? new HttpError(405, 'Method Not Allowed', `${req.method} is not allowed here`) : new HttpError(404, 'Not Found', 'no such endpoint');
-      const ctx: RouteContext = { req, res, url, store, accounts, baseUrl: `http://${req.headers.host ?? `127.0.0.1:${port}`}` };
-      if (route.auth) {
-        const a = accounts.authenticate(req.headers.authorization);
-        if ('problem' in a) throw new HttpError(401, 'invalid_token', a.problem);
-        if (params!.pid !== undefined && params!.pid !== a.account.partnerId) throw new HttpError(403, 'Forbidden', `partner ${params!.pid} is not this account's`);
-        ctx.account = a.account;
-      }
-      await route.handle(ctx, params!);
-      log.debug({ method: req.method, path: url.pathname, status: res.statusCode }, 'request');
-    } catch (e) {
-      const err = e instanceof HttpError ? e : new HttpError(500, 'Internal Server Error', (e as Error).message);
-      if (err.status >= 500) log.error({ method: req.method, path: url.pathname, err: (e as Error).message }, 'request failed');
-      sendError(res, req, err);
+  server.requestTimeout = 0; // no limit on a whole request: the idle timeout cuts the stalled ones
+  server.timeout = o.idleTimeoutMs ?? 60_000;
+  let url: string;
+  let port: number;
+  let confPath: string;
+  let publicPem: string;
+  try {
+    await listen(server, o.port ?? 0, host);
+    port = (server.address() as AddressInfo).port;
+    // Synchronous from here to the request listener: no request can be handled half set up.
+    const store = new ServiceStore(o.dataDir);
+    store.removeLeftovers();
+    const accounts = new Accounts(path.join(o.dataDir, 'accounts.json'), o.tokenTtlMs ?? 3600_000);
+    const signing = signingKey(o.dataDir, o.signingKeyFile);
+    publicPem = signing.publicPem;
+    url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    confPath = path.join(o.dataDir, 'partner-ota-conf.json');
+    if (accounts.isEmpty) {
+      confPath = writePartnerConf(o.dataDir, accounts.createDevelopmentAccount(), url);
+      log.info({ conf: confPath }, 'created the development partner account; its partner-ota-conf.json is ready (mode 0600)');
     }
+    const routes = [...partnerRoutes, ...deviceRoutes(signing.key, publicPem)];
+    server.on('request', requestHandler({ routes, store, accounts, log, port, idleTimeoutMs: server.timeout }));
+    log.info({ url, dataDir: o.dataDir }, 'lab OTA service listening');
+  } catch (e) {
+    server.close();
+    lock.release();
+    throw e;
   }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, o.host ?? '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${o.host === '0.0.0.0' ? '127.0.0.1' : (o.host ?? '127.0.0.1')}:${port}`;
-  let confPath = path.join(o.dataDir, 'partner-ota-conf.json');
-  if (accounts.isEmpty) {
-    confPath = writePartnerConf(o.dataDir, accounts.createDevelopmentAccount(), url);
-    log.info({ conf: confPath }, 'created the development partner account; its partner-ota-conf.json is ready (mode 0600)');
-  }
-  log.info({ url, dataDir: o.dataDir }, 'lab OTA service listening');
   return {
     url,
     port,
@@ -114,7 +112,10 @@ export async function startOtaService(o: OtaServiceOptions): Promise<OtaService>
     publicKeyPem: publicPem,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          lock.release();
+          resolve();
+        });
         server.closeAllConnections();
       }),
   };

@@ -2,11 +2,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { OtaRecord } from '../ota/record.ts';
-import { writeFileAtomic } from '../fs/write-file-atomic.ts';
+import { atomicTmpPattern, writeFileAtomic } from '../fs/write-file-atomic.ts';
 
 // The lab OTA service's persistent state: one JSON file replaced atomically (write, fsync,
 // rename) after every change, and image bytes as content-addressed files. A crash or a restart
-// at any instant leaves either the old state or the new one, never half of it.
+// at any instant leaves either the old state or the new one, never half of it; a change that
+// cannot be written (a full disk) is not made, in memory either.
 
 export interface FirmwareImage extends OtaRecord {
   /** The image id the deploy tool names (-i). */
@@ -61,15 +62,25 @@ export class ServiceStore {
     this.blobDir = path.join(dataDir, 'blobs');
     this.tmpDir = path.join(dataDir, 'tmp');
     fs.mkdirSync(this.blobDir, { recursive: true });
-    fs.rmSync(this.tmpDir, { recursive: true, force: true }); // uploads cut off by a crash
     fs.mkdirSync(this.tmpDir, { recursive: true });
     this.state = fs.existsSync(this.file) ? { ...structuredClone(empty), ...JSON.parse(fs.readFileSync(this.file, 'utf8')) } : structuredClone(empty);
   }
 
-  /** Applies a change and persists it before returning. */
+  /**
+   * Removes what a crash or a failed write left: uploads cut off, half-written state files. Only
+   * for the folder's one service (it holds the lock) once it is sure to run (its port is bound).
+   */
+  removeLeftovers(): void {
+    for (const f of fs.readdirSync(this.tmpDir)) fs.rmSync(path.join(this.tmpDir, f), { recursive: true, force: true });
+    for (const f of fs.readdirSync(this.dataDir)) if (atomicTmpPattern.test(f)) fs.rmSync(path.join(this.dataDir, f), { force: true });
+  }
+
+  /** Applies a change to a copy, writes the copy, and only then makes it the state: all or nothing. */
   update<T>(change: (s: State) => T): T {
-    const out = change(this.state);
-    writeFileAtomic(this.file, JSON.stringify(this.state, null, 1));
+    const next = structuredClone(this.state);
+    const out = change(next);
+    writeFileAtomic(this.file, JSON.stringify(next, null, 1));
+    this.state = next;
     return out;
   }
 
