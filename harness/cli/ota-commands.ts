@@ -1,27 +1,47 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadPartnerConf, ConfError } from '../ota/partner-conf.ts';
-import { OtaServiceClient, OtaServiceError, OtaServiceUnreachableError } from '../ota/ota-client.ts';
+import { loadPartnerConf, type PartnerConf } from '../ota/partner-conf.ts';
+import { OtaServiceClient, OtaServiceError } from '../ota/ota-client.ts';
 import { recordVersion, type OtaRecord } from '../ota/record.ts';
 import { writeFileAtomic } from '../fs/write-file-atomic.ts';
 import { progressPrinter } from './progress.ts';
+import { exitCodeOf, StateError, UsageError } from './failure.ts';
 
 // `hil ota record|upload|list|deploy`: the options and behaviour of Afero's
 // partner-ota-hub-uploader.py and partner-ota-hub-deploy.py, against the lab service by default.
-// Exit codes: 0 done, 1 the service refused or the record is in the wrong state,
-// 2 bad input (options, configuration, files), 3 the service could not be reached.
+// A failure's exit code follows from its type (failure.ts): 1 the service refused or the record is
+// in the wrong state, 2 bad input (options, configuration, files), 3 a lab fault.
 
 export const RECORD_FILE = 'full_ota_record.json';
 
-export class UsageError extends Error {}
-class StateError extends Error {}
-
-export interface BuildOptions {
-  buildNum: string;
+export interface ServiceOptions {
   conf: string;
+  /** Seconds for each answer of the service (--timeout). */
+  timeout?: string;
+}
+
+export interface BuildOptions extends ServiceOptions {
+  buildNum: string;
   debug?: boolean;
   skipTmpdir?: boolean;
+}
+
+function clientFor(conf: PartnerConf, o: ServiceOptions): OtaServiceClient {
+  return new OtaServiceClient(conf, o.timeout ? { requestTimeoutMs: Number(o.timeout) * 1000 } : {});
+}
+
+/** The image named by imageFiles.A (beside the configuration), checked before the upload starts. */
+function imageFile(conf: PartnerConf): string {
+  const image = path.resolve(conf.dir, conf.imageFiles.A);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(image);
+  } catch (e) {
+    throw new UsageError(`imageFiles.A: expected the image file, cannot read ${image} (${(e as NodeJS.ErrnoException).code})`);
+  }
+  if (!st.isFile()) throw new UsageError(`imageFiles.A: expected the image file, ${image} is a ${st.isDirectory() ? 'directory' : 'special file'}`);
+  return image;
 }
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -43,7 +63,7 @@ function checkBuildNum(n: string): void {
 export async function recordCommand(o: BuildOptions): Promise<void> {
   checkBuildNum(o.buildNum);
   const conf = loadPartnerConf(o.conf);
-  const client = new OtaServiceClient(conf);
+  const client = clientFor(conf, o);
   const version = recordVersion(conf.version, o.buildNum, !!o.debug);
   const dir = recordDir(o.skipTmpdir);
   if (await client.recordExists(conf.name, version)) throw new StateError(`an OTA record for ${conf.name} version ${version} exists already; use another build number`);
@@ -57,7 +77,7 @@ export async function recordCommand(o: BuildOptions): Promise<void> {
 export async function uploadCommand(o: BuildOptions): Promise<void> {
   checkBuildNum(o.buildNum);
   const conf = loadPartnerConf(o.conf);
-  const client = new OtaServiceClient(conf);
+  const client = clientFor(conf, o);
   const version = recordVersion(conf.version, o.buildNum, !!o.debug);
   const file = path.join(recordDir(o.skipTmpdir), RECORD_FILE);
   if (!fs.existsSync(file)) throw new StateError(`no OTA record at ${file}: create it first with \`hil ota record -n ${o.buildNum}\` (same options)`);
@@ -76,8 +96,7 @@ export async function uploadCommand(o: BuildOptions): Promise<void> {
     out(`${conf.name} version ${version} (versionNumber ${record.versionNumber}) is already uploaded as image ${existing.id}: nothing to do`);
     return;
   }
-  const image = path.resolve(conf.dir, conf.imageFiles.A);
-  if (!fs.existsSync(image)) throw new UsageError(`imageFiles.A: the image file ${image} does not exist`);
+  const image = imageFile(conf);
   out('Upload the OTA Image .....');
   const sha = await client.uploadBinary(image, progressPrinter(path.basename(image)));
   record.url = await client.moveToRepository(sha);
@@ -90,9 +109,9 @@ export async function uploadCommand(o: BuildOptions): Promise<void> {
   out(`Done! image id ${img?.id ?? '?'}, versionNumber ${record.versionNumber}, sha256 ${sha}`);
 }
 
-export async function listCommand(o: { conf: string }): Promise<void> {
+export async function listCommand(o: ServiceOptions): Promise<void> {
   const conf = loadPartnerConf(o.conf);
-  const images = await new OtaServiceClient(conf).listAllImages();
+  const images = await clientFor(conf, o).listAllImages();
   const rows = images.map((i) => `${String(i.id).padEnd(10)}  ${String(i.version).padEnd(15)}  ${String(i.name).padEnd(21)}  ${String(i.description ?? '')}`);
   out('');
   out('----  List of HUB FULL OTA images ----');
@@ -106,35 +125,22 @@ export async function listCommand(o: { conf: string }): Promise<void> {
   rows.forEach(out);
 }
 
-export async function deployCommand(o: { conf: string; imageId: string; device: string }): Promise<number> {
+/** Pushes to each device in turn; a refusal for one does not stop the others. Exit code: the first failure's. */
+export async function deployCommand(o: ServiceOptions & { imageId: string; device: string }): Promise<number> {
   const devices = o.device.split(',').map((d) => d.trim()).filter(Boolean);
   const bad = devices.filter((d) => !/^[0-9a-f]{16}$/.test(d));
   if (devices.length === 0 || bad.length) throw new UsageError(`-d/--device: expected deviceIds (16 hex digits, comma-separated), found ${bad.length ? bad.map((d) => `"${d}"`).join(', ') : 'none'}`);
   if (!/^\d+$/.test(o.imageId)) throw new UsageError(`-i/--imageId: expected an image id (digits; see \`hil ota list\`), found "${o.imageId}"`);
-  const client = new OtaServiceClient(loadPartnerConf(o.conf));
-  let failed = 0;
+  const client = clientFor(loadPartnerConf(o.conf), o);
+  let code = 0;
   for (const d of devices) {
     try {
       out(`${d}: ${await client.push(o.imageId, d)}`);
     } catch (e) {
       if (!(e instanceof OtaServiceError)) throw e;
-      failed++;
-      process.stderr.write(`${d}: ${e.message}\n`);
+      code ||= exitCodeOf(e);
+      process.stderr.write(`${d}: ${e.message.split('\n')[0]}\n`);
     }
   }
-  return failed ? 1 : 0;
+  return code;
 }
-
-/** Runs a command body and maps its failure to a message and an exit code. */
-export async function runOtaCommand(body: () => Promise<number | void>): Promise<number> {
-  try {
-    return (await body()) ?? 0;
-  } catch (e) {
-    process.stderr.write(`hil ota: ${(e as Error).message}\n`);
-    if (e instanceof UsageError || e instanceof ConfError) return 2;
-    if (e instanceof OtaServiceUnreachableError) return 3;
-    if (e instanceof OtaServiceError || e instanceof StateError) return 1;
-    throw e;
-  }
-}
-
