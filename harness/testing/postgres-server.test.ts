@@ -1,0 +1,62 @@
+import { test, expect } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startPostgres } from './postgres-server.ts';
+import { processStart } from '../rack/holder-process.ts';
+import { waitUntil } from '../wait/wait-until.ts';
+
+// The test PostgreSQL: a real server on loopback that stops with its test, and with its test
+// process even when that process is killed.
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+test('a started PostgreSQL answers on loopback; stop ends it and removes its folder', async () => {
+  const server = await startPostgres();
+  const client = new pg.Client(server.url());
+  await client.connect();
+  const r = await client.query<{ v: string; addr: string }>("SELECT current_setting('server_version') AS v, inet_server_addr()::text AS addr");
+  await client.end();
+  expect(r.rows[0].v).toMatch(/^15\./);
+  expect(r.rows[0].addr).toBe('127.0.0.1/32');
+  await server.stop();
+  expect(processStart(server.pid)).toBeUndefined();
+  expect(fs.existsSync(server.dir)).toBe(false);
+});
+
+test('a PostgreSQL started by a process that is killed with SIGKILL stops by itself', async () => {
+  const script = `import { startPostgres } from './harness/testing/postgres-server.ts';
+    const s = await startPostgres(); process.stdout.write(JSON.stringify({ pid: s.pid }) + '\\n'); setInterval(() => {}, 1000);`;
+  const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const pid = await waitUntil<number>({
+    awaited: 'the PostgreSQL pid from its owner',
+    where: `pid ${owner.pid}`,
+    timeoutMs: 30_000,
+    lastLines: () => [],
+    watch(resolve) {
+      let out = '';
+      const onData = (b: Buffer) => {
+        out += b.toString();
+        const m = /\{"pid":(\d+)\}/.exec(out);
+        if (m) resolve(Number(m[1]));
+      };
+      owner.stdout!.on('data', onData);
+      return () => owner.stdout!.off('data', onData);
+    },
+  });
+  expect(processStart(pid)).toBeDefined();
+  owner.kill('SIGKILL');
+  await waitUntil({
+    awaited: `PostgreSQL (pid ${pid}) to exit after its owner was killed`,
+    where: 'this host',
+    timeoutMs: 15_000,
+    lastLines: () => [],
+    // No event tells when an unrelated process ends: look every 100 ms.
+    watch(resolve) {
+      const t = setInterval(() => processStart(pid) === undefined && resolve(undefined), 100);
+      return () => clearInterval(t);
+    },
+  });
+});
