@@ -6,6 +6,10 @@ import { QemuBoard } from '../power/qemu-board.ts';
 import { SshSession } from '../ssh/ssh-session.ts';
 import { waitForPath } from '../process/wait-for-path.ts';
 import { readState, vboardRunDir, checkName, alive, type VboardState } from '../vboard/run-state.ts';
+import { buildTwin, checkTwin, type TwinName } from '../vboard/build-twin.ts';
+import { startSer2net, type Ser2net } from '../vboard/ser2net.ts';
+import { freePort } from '../process/free-port.ts';
+import { addTwinToInventory, removeTwinFromInventory } from '../vboard/twin-inventory.ts';
 
 const runDir = vboardRunDir;
 
@@ -15,6 +19,7 @@ const runDir = vboardRunDir;
 // removes the overlay. State in .cache/vboard-run/<name>/: state.json and a stable `serial` link.
 
 function print(s: VboardState, json: boolean): void {
+  if (s.twin) return printTwin(s, json);
   if (json) process.stdout.write(`${JSON.stringify({ serial: s.serial, ssh: { host: s.ssh.host, port: s.ssh.port, user: s.ssh.user, key: s.ssh.key } })}\n`);
   else
     process.stdout.write(
@@ -29,16 +34,43 @@ function print(s: VboardState, json: boolean): void {
     );
 }
 
-export async function vboardUp(root: string, o: { name: string; json?: boolean; service: string; timeout: string }): Promise<void> {
+/** A twin, reached as a rack board: ser2net's port, SSH, the password's file, the power commands. */
+function printTwin(s: VboardState, json: boolean): void {
+  const t = s.twin!;
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ twin: t.board, serial: t.serialTcp, ssh: { host: s.ssh.host, port: s.ssh.port, user: s.ssh.user, key: s.ssh.key, hostKeyFingerprint: s.ssh.hostKeyFingerprint }, deviceId: t.deviceId, passwordFile: t.passwordFile, power: t.power, inventory: t.inventory })}\n`);
+    return;
+  }
+  const env = `HIL_${t.board.toUpperCase()}_PASSWORD`;
+  process.stdout.write(
+    [
+      `${t.board} twin "${s.name}" is up (keeper pid ${s.pid})`,
+      `  serial:    ${t.serialTcp}   (ser2net raw TCP; e.g. socat -,rawer TCP:${t.serialTcp})`,
+      `  ssh:       ssh -i ${s.ssh.key} -p ${s.ssh.port} ${s.ssh.user}@${s.ssh.host}`,
+      `  host key   ${s.ssh.hostKeyFingerprint}`,
+      `  password:  in ${t.passwordFile} (export ${env}="$(cat ${t.passwordFile})")`,
+      `  deviceId:  ${t.deviceId}`,
+      `  power:     ${t.power.cycle.replace(/ cycle$/, ' on|off|cycle|status')}`,
+      ...(t.inventory ? [`  inventory: entry "${t.board}" in ${t.inventory}`] : []),
+      `  OTA:       the board's hubby reaches ${s.otaService}; start it with: hil service start --signing-key ${s.signingKey}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+export async function vboardUp(root: string, o: { name: string; json?: boolean; service: string; timeout: string; twin?: string; inventory?: string }): Promise<void> {
   checkName(o.name);
+  const twin = o.twin === undefined ? undefined : checkTwin(o.twin);
   const running = readState(root, o.name);
   if (running) return print(running, !!o.json);
-  buildVboard(root, { log: (s) => process.stderr.write(`${s}\n`) });
+  if (twin) buildTwin(root, twin, { log: (s) => process.stderr.write(`${s}\n`) });
+  else buildVboard(root, { log: (s) => process.stderr.write(`${s}\n`) });
   const dir = runDir(root, o.name);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const log = fs.openSync(path.join(dir, 'keeper.log'), 'a');
-  const keeper = spawn(process.execPath, [...process.execArgv, process.argv[1], 'vboard', 'keep', '--name', o.name, '--service', o.service], { detached: true, stdio: ['ignore', log, log] });
+  const twinArgs = twin ? ['--twin', twin, ...(o.inventory ? ['--inventory', path.resolve(o.inventory)] : [])] : [];
+  const keeper = spawn(process.execPath, [...process.execArgv, process.argv[1], 'vboard', 'keep', '--name', o.name, '--service', o.service, ...twinArgs], { detached: true, stdio: ['ignore', log, log] });
   keeper.unref();
   const stateFile = path.join(dir, 'state.json');
   await waitForPath(stateFile, { timeoutMs: 60_000, what: 'the virtual board keeper', failed: () => (keeper.exitCode !== null ? `the keeper exited: see ${path.join(dir, 'keeper.log')}` : undefined) });
@@ -49,11 +81,14 @@ export async function vboardUp(root: string, o: { name: string; json?: boolean; 
   } finally {
     ssh.close();
   }
+  // In the inventory only once it answers: a run started from it finds a board that is up.
+  if (s.twin?.inventory) addTwinToInventory(s.twin.inventory, s);
   print(s, !!o.json);
 }
 
 /** The keeper: owns QEMU until SIGTERM/SIGINT, then stops it and removes the overlay. */
-export async function vboardKeep(root: string, o: { name: string; service: string }): Promise<void> {
+export async function vboardKeep(root: string, o: { name: string; service: string; twin?: string; inventory?: string }): Promise<void> {
+  if (o.twin !== undefined) return twinKeep(root, { ...o, twin: checkTwin(o.twin) });
   const img = buildVboard(root);
   const dir = runDir(root, o.name);
   let board: QemuBoard;
@@ -80,6 +115,58 @@ export async function vboardKeep(root: string, o: { name: string; service: strin
   fs.renameSync(`${path.join(dir, 'state.json')}.part`, path.join(dir, 'state.json'));
   const stop = () =>
     void board.stop().finally(() => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    });
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+/**
+ * A twin's keeper: QEMU with the twin's disk as an SD card, ser2net in front of its serial, and a
+ * second QMP socket for the power commands (harness/vboard/twin-power.mjs). Powered on at once:
+ * a rack board is running before anyone attaches.
+ */
+async function twinKeep(root: string, o: { name: string; service: string; twin: TwinName; inventory?: string }): Promise<void> {
+  const img = buildTwin(root, o.twin);
+  const dir = runDir(root, o.name);
+  const powerSocket = path.join(dir, 'power.sock');
+  let board: QemuBoard;
+  let ser2net: Ser2net;
+  try {
+    board = await QemuBoard.start({ baseImage: img.disk, runDir: dir, otaServiceUrl: o.service, sdController: img.sdController, powerSocket });
+    const link = path.join(dir, 'serial');
+    fs.rmSync(link, { force: true });
+    fs.symlinkSync(board.serialPath, link);
+    ser2net = await startSer2net({ device: link, port: await freePort(), dir });
+  } catch (e) {
+    // QEMU and ser2net are tied to this process: exiting ends them too.
+    process.stderr.write(`cannot start the ${o.twin} twin: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  await board.powerOn();
+  const power = (action: string) => `${process.execPath} ${path.join(root, 'harness', 'vboard', 'twin-power.mjs')} ${powerSocket} ${action}`;
+  const state: VboardState = {
+    name: o.name,
+    pid: process.pid,
+    serial: path.join(dir, 'serial'),
+    ssh: { host: '127.0.0.1', port: board.sshPort, user: 'root', key: img.clientKey, hostKeyFingerprint: img.hostKeyFingerprint },
+    otaService: o.service,
+    signingKey: path.join(img.dir, 'keys', 'ota-signing.pem'),
+    twin: {
+      board: o.twin,
+      serialTcp: `127.0.0.1:${ser2net.port}`,
+      deviceId: img.deviceId,
+      passwordFile: img.passwordFile,
+      power: { on: power('on'), off: power('off'), cycle: power('cycle'), status: power('status') },
+      inventory: o.inventory,
+    },
+  };
+  fs.writeFileSync(`${path.join(dir, 'state.json')}.part`, JSON.stringify(state, null, 2));
+  fs.renameSync(`${path.join(dir, 'state.json')}.part`, path.join(dir, 'state.json'));
+  const stop = () =>
+    void Promise.allSettled([ser2net.stop(), board.stop()]).finally(() => {
+      if (state.twin!.inventory) removeTwinFromInventory(state.twin!.inventory, state);
       fs.rmSync(dir, { recursive: true, force: true });
       process.exit(0);
     });
@@ -116,7 +203,8 @@ export async function vboardDown(root: string, o: { name: string }): Promise<voi
 export function vboardStatus(root: string, o: { name: string; json?: boolean }): number {
   checkName(o.name);
   const s = readState(root, o.name);
-  if (o.json) process.stdout.write(`${JSON.stringify(s ? { running: true, serial: s.serial, ssh: { host: s.ssh.host, port: s.ssh.port, user: s.ssh.user, key: s.ssh.key } } : { running: false })}\n`);
+  if (o.json && s?.twin) print(s, true);
+  else if (o.json) process.stdout.write(`${JSON.stringify(s ? { running: true, serial: s.serial, ssh: { host: s.ssh.host, port: s.ssh.port, user: s.ssh.user, key: s.ssh.key } } : { running: false })}\n`);
   else if (s) print(s, false);
   else process.stdout.write(`virtual board "${o.name}" is not running\n`);
   return s ? 0 : 1;

@@ -22,6 +22,13 @@ export interface QemuBoardOptions {
   keepDisk?: boolean;
   /** Reuse this loopback port for SSH (a board powered back on keeps its address). */
   sshPort?: number;
+  /**
+   * A board twin: the disk is an SD card on SD host controller N (Linux names it /dev/mmcblkN), on
+   * a raw copy of the base image (see twinDiskArgs). Absent: the plain virtual board's virtio disk.
+   */
+  sdController?: 0 | 1;
+  /** A second QMP socket for power commands run from outside (boards/twins' power script). */
+  powerSocket?: string;
 }
 
 /** Where hubby on the virtual board finds the OTA service (boards/virtual/guest/etc/ota-hil/service-url). */
@@ -34,6 +41,24 @@ function otaServiceForward(hostUrl: string): string {
   return `,guestfwd=tcp:${GUEST_OTA_SERVICE.host}:${GUEST_OTA_SERVICE.port}-cmd:socat - TCP:${u.hostname}:${port}`;
 }
 
+/**
+ * A twin's machine: `virt,highmem=off` (PCI's ECAM must sit low for sdhci-pci) with the disk as an
+ * SD card on controller N, so Linux sees /dev/mmcblkN as the real board does; with two controllers
+ * the card on the second is mmcblk1 (hosts are numbered in probe order). U-Boot's qemu_arm build
+ * has no MMC driver: it reads the same raw file as a virtio disk. Raw, not a qcow2 overlay: two
+ * qcow2 nodes on one file would each cache its own allocation tables; raw writes meet in the host's
+ * page cache, so what U-Boot writes (the environment) Linux reads, and the other way round.
+ */
+function twinDiskArgs(disk: string, controller: 0 | 1): string[] {
+  const controllers = controller === 1 ? ['-device', 'sdhci-pci,id=sdhc0', '-device', 'sdhci-pci,id=sdhc1'] : ['-device', 'sdhci-pci,id=sdhc0'];
+  return [
+    '-M', 'virt,highmem=off', '-cpu', 'cortex-a15', '-smp', '2', '-m', '512',
+    '-bios', '/usr/lib/u-boot/qemu_arm/u-boot.bin',
+    '-drive', `if=none,file=${disk},format=raw,id=hd0,file.locking=off`, '-device', 'virtio-blk-device,drive=hd0',
+    '-drive', `if=none,file=${disk},format=raw,id=card0,file.locking=off`, ...controllers,
+    '-device', `sd-card,drive=card0,bus=/gpex-pcihost/pcie.0/sdhc${controller}/sd-bus`,
+  ];
+}
 
 export class QemuBoard {
   private constructor(
@@ -49,19 +74,23 @@ export class QemuBoard {
   /** Starts QEMU paused; open the console on `serialPath`, then call powerOn(). */
   static async start(o: QemuBoardOptions): Promise<QemuBoard> {
     fs.mkdirSync(o.runDir, { recursive: true });
-    const overlay = path.join(o.runDir, 'overlay.qcow2');
+    const overlay = path.join(o.runDir, o.sdController === undefined ? 'overlay.qcow2' : 'disk.img');
     // A unix socket path must stay under 108 bytes: keep it in a short temporary folder.
     const sockDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-qmp-'));
     const qmpSock = path.join(sockDir, 'qmp.sock');
     if (!o.keepDisk || !fs.existsSync(overlay)) {
       fs.rmSync(overlay, { force: true });
-      execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', path.resolve(o.baseImage), overlay]);
+      if (o.sdController === undefined) execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', path.resolve(o.baseImage), overlay]);
+      else execFileSync('cp', ['--sparse=always', '--reflink=auto', path.resolve(o.baseImage), overlay]);
     }
     const sshPort = o.sshPort ?? (await freePort());
     const proc = spawnTied('qemu-system-arm', [
-      '-M', 'virt', '-cpu', 'cortex-a15', '-smp', '2', '-m', '512',
-      '-bios', '/usr/lib/u-boot/qemu_arm/u-boot.bin',
-      '-drive', `if=none,file=${overlay},format=qcow2,id=hd0`, '-device', 'virtio-blk-device,drive=hd0',
+      ...(o.sdController === undefined
+        ? ['-M', 'virt', '-cpu', 'cortex-a15', '-smp', '2', '-m', '512',
+          '-bios', '/usr/lib/u-boot/qemu_arm/u-boot.bin',
+          '-drive', `if=none,file=${overlay},format=qcow2,id=hd0`, '-device', 'virtio-blk-device,drive=hd0']
+        : twinDiskArgs(overlay, o.sdController)),
+      ...(o.powerSocket ? ['-qmp', `unix:${o.powerSocket},server=on,wait=off`] : []),
       '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${sshPort}-:22${o.otaServiceUrl ? otaServiceForward(o.otaServiceUrl) : ''}`, '-device', 'virtio-net-device,netdev=net0',
       '-device', 'virtio-rng-device', '-display', 'none', '-serial', 'pty',
       '-qmp', `unix:${qmpSock},server=on,wait=off`, '-S',

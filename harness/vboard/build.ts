@@ -18,7 +18,7 @@ export interface VboardImage {
 
 const guestPackages = ['linux-image-armmp', 'busybox-static', 'dropbear-bin', 'libubootenv-tool', 'openssh-sftp-server', 'openssl'];
 
-function filesUnder(dir: string): string[] {
+export function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
     return e.isDirectory() ? filesUnder(p) : [p];
@@ -29,24 +29,23 @@ function filesUnder(dir: string): string[] {
  * The armhf candidate version of each guest package, from Debian's package lists (apt-cache).
  * apt-cache takes most of a warm build: its answer is kept until the package lists change.
  */
-function packageVersions(root: string): string {
+export function packageVersions(root: string, packages: readonly string[] = guestPackages, memo = path.join(root, '.cache', 'vboard', 'package-versions.json')): string {
   const lists = '/var/lib/apt/lists';
   const stamp = fs.existsSync(lists) ? String(fs.statSync(lists).mtimeMs) : 'none';
-  const memo = path.join(root, '.cache', 'vboard', 'package-versions.json');
   try {
     const m = JSON.parse(fs.readFileSync(memo, 'utf8')) as { stamp: string; versions: string };
     if (m.stamp === stamp && !m.versions.startsWith('unknown-')) return m.versions;
   } catch {
     // no memo yet
   }
-  const versions = queryPackageVersions();
+  const versions = queryPackageVersions(packages);
   fs.mkdirSync(path.dirname(memo), { recursive: true });
   fs.writeFileSync(memo, JSON.stringify({ stamp, versions }));
   return versions;
 }
 
-function queryPackageVersions(): string {
-  const r = spawnSync('apt-cache', ['policy', ...guestPackages.map((p) => `${p}:armhf`)], { encoding: 'utf8' });
+function queryPackageVersions(packages: readonly string[]): string {
+  const r = spawnSync('apt-cache', ['policy', ...packages.map((p) => `${p}:armhf`)], { encoding: 'utf8' });
   const versions = [...r.stdout.matchAll(/^(\S+):\n(?:.*\n)*?\s+Candidate: (\S+)/gm)].map((m) => `${m[1]}=${m[2]}`);
   // Without armhf lists apt-cache knows nothing: then the day stands in for the versions.
   return versions.length ? versions.join(',') : `unknown-${new Date().toISOString().slice(0, 10)}`;

@@ -11,6 +11,22 @@ export interface VboardState {
   ssh: { host: string; port: number; user: string; key: string; hostKeyFingerprint: string };
   otaService: string;
   signingKey: string;
+  /** A board twin (`hil vboard up --twin`): reached as a rack board is. */
+  twin?: TwinState;
+}
+
+export interface TwinState {
+  /** The board type it stands in for: its profile and its key in the lab inventory. */
+  board: string;
+  /** ser2net's raw TCP port in front of the serial, as "host:port". */
+  serialTcp: string;
+  deviceId: string;
+  /** The console password's file (0600); the password itself is never printed. */
+  passwordFile: string;
+  /** Shell commands that switch the twin, for the `command` power driver. */
+  power: { on: string; off: string; cycle: string; status: string };
+  /** The lab inventory the twin was added to, if any. */
+  inventory?: string;
 }
 
 export const vboardRunDir = (root: string, name: string) => path.join(root, '.cache', 'vboard-run', name);
