@@ -20,7 +20,7 @@ for (const u of unbootable) {
     const t = board.profile.timeouts;
     await board.events.waitFor('reboot', { phase: 'install', timeoutMs: t.install });
     // Each failed boot costs one reboot budget; the bootloader then says it rolls back.
-    await board.console.expect(/ota-hil: boot_part \d+ failed \d+ times: rolling back/, { phase: 'rollback', timeoutMs: 4 * t.reboot });
+    await board.events.waitFor('bootloader-rollback', { phase: 'rollback', timeoutMs: 4 * t.reboot });
     await board.waitForShell('boot after the rollback', t.reboot);
     await expectUnchanged(board, before);
   });
