@@ -48,7 +48,7 @@ export function describeValue(v: unknown, path: readonly PropertyKey[] = []): st
   if (v === null) return 'null';
   if (Array.isArray(v)) return `a list of ${v.length}`;
   if (typeof v === 'object') return `an object with ${Object.keys(v).join(', ') || 'no fields'}`;
-  if (isSecretPath(path)) return `a ${typeof v} (not shown: it may be a secret)`;
+  if (isSecretPath(path)) return `a value that is not shown (a ${typeof v}: it may be a secret)`;
   if (typeof v === 'string') {
     const s = redact(v);
     return `${JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s)} (a string)`;

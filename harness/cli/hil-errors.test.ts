@@ -2,7 +2,7 @@ import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { hil, projectRoot } from './spawn-hil.ts';
+import { hil, projectRoot, scratchDir } from './spawn-hil.ts';
 import { vboardRunDir } from '../vboard/run-state.ts';
 
 // Every failure of `hil` says on stderr what was wrong (the option or file, and what was
@@ -34,8 +34,9 @@ test('a busy port is named, with what to do', async () => {
   const busy = net.createServer();
   await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
   const { port } = busy.address() as net.AddressInfo;
+  const scratch = scratchDir();
   try {
-    const r = await hil(['service', 'start', '--port', String(port), '--data', test.info().outputPath('data')]);
+    const r = await hil(['service', 'start', '--port', String(port), '--data', scratch.dir]);
     // service-command.ts decides the code: 1, "a start that fails" (2 if it leaves it to failure.ts).
     expect([1, 2], r.stderr).toContain(r.status);
     expect(lines(r.stderr)).toHaveLength(1);
@@ -44,6 +45,7 @@ test('a busy port is named, with what to do', async () => {
     expect(r.stderr).toContain('--port');
   } finally {
     busy.close();
+    scratch.remove();
   }
 });
 

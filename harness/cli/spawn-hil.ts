@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,4 +30,13 @@ export function hil(args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; 
     );
     child.stdin?.end();
   });
+}
+
+/**
+ * A fresh folder under the system's temp dir, for files a test hands to `hil`. Not Playwright's
+ * output folder: a concurrent Playwright run in the same project empties that one at its start.
+ */
+export function scratchDir(): { dir: string; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-test-'));
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

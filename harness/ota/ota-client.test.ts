@@ -5,6 +5,7 @@ import { ConfError } from './partner-conf.ts';
 import { ImageFileError } from './post-file.ts';
 import { LabFault, ProductFailure } from '../errors.ts';
 import { freePort } from '../process/free-port.ts';
+import { scratchDir } from '../cli/spawn-hil.ts';
 import { scriptedService, silentServer, confFor, SECRET_PW, SECRET_AUTH, type Peer } from './scripted-service.ts';
 
 // The OTA client against real loopback servers that misbehave: every failure has a class (lab
@@ -33,9 +34,10 @@ test('a service that accepts the connection and stays silent fails within the re
   expect(e.message).toContain(`log in: POST ${peer.url}/oauth/token gave no answer within 0.3 s`);
 });
 
-test('an upload to a service that stops reading fails within the request timeout', async ({}, testInfo) => {
+test('an upload to a service that stops reading fails within the request timeout', async () => {
   peer = await scriptedService((req) => req.url!.endsWith('/binaries')); // takes the upload, never answers
-  const file = testInfo.outputPath('image.bin');
+  const scratch = scratchDir();
+  const file = `${scratch.dir}/image.bin`;
   fs.writeFileSync(file, Buffer.alloc(1 << 20));
   const client = new OtaServiceClient(confFor(peer.url), { requestTimeoutMs: 400, retryBaseMs: 10 });
   const t0 = Date.now();
@@ -45,6 +47,7 @@ test('an upload to a service that stops reading fails within the request timeout
   expect(e.message).toContain('upload the image: POST');
   expect(e.message).toContain('no progress for 0.4 s');
   expect(peer.seen.filter((s) => s.endsWith('/binaries'))).toHaveLength(1); // not retried: the service may have acted on it
+  scratch.remove();
 });
 
 // Which side a refused call blames; the reasons are in ota-client.ts (classOfStatus).
@@ -103,13 +106,14 @@ test('a service that is not there is a lab fault after the retries; a URL with a
   noSecret(String(e.cause?.message ?? ''));
 });
 
-test('an image path that is a directory is bad input at once, not a network failure retried', async ({}, testInfo) => {
+test('an image path that is a directory is bad input at once, not a network failure retried', async () => {
   peer = await scriptedService(() => undefined);
-  fs.mkdirSync(testInfo.outputDir, { recursive: true });
+  const scratch = scratchDir();
   const t0 = Date.now();
-  const e = await new OtaServiceClient(confFor(peer.url), { retries: 3, retryBaseMs: 1000 }).uploadBinary(testInfo.outputDir).catch((x) => x);
+  const e = await new OtaServiceClient(confFor(peer.url), { retries: 3, retryBaseMs: 1000 }).uploadBinary(scratch.dir).catch((x) => x);
+  scratch.remove();
   expect(Date.now() - t0).toBeLessThan(900);
   expect(e).toBeInstanceOf(ImageFileError);
-  expect(e.message).toContain(`${testInfo.outputDir}: expected the image file, found a directory`);
+  expect(e.message).toContain(`${scratch.dir}: expected the image file, found a directory`);
   expect(peer.seen.filter((s) => s.endsWith('/binaries'))).toHaveLength(0);
 });

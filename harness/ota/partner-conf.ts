@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { describeValue } from '../secrets.ts';
 
 // partner-ota-conf.json, as Afero's Python tools read it, plus an optional baseUrl: absent, the
 // tools talk to the lab OTA service; "https://api.afero.io" reaches Afero's cloud.
 
 export const LAB_SERVICE_URL = 'http://127.0.0.1:8480';
-
-const secretFields = new Set(['userpw', 'auth-string']);
 
 const confSchema = z.looseObject({
   description: z.string({ error: 'expected a string' }).max(500, { error: 'expected at most 500 characters' }).default(''),
@@ -20,8 +19,11 @@ const confSchema = z.looseObject({
   deviceTypeId: z.string({ error: 'expected the deviceTypeId' }).min(1),
   partnerId: z.string({ error: 'expected the partnerId' }).min(1),
   imageFiles: z.looseObject({ A: z.string({ error: 'expected the image file name ("hub_update.bin")' }).min(1) }, { error: 'expected {"A": "hub_update.bin"}' }),
-  baseUrl: z.url({ error: 'expected an http(s) URL', protocol: /^https?$/ }).default(LAB_SERVICE_URL),
-});
+  baseUrl: z
+    .url({ error: 'expected an http(s) URL', protocol: /^https?$/ })
+    .refine((u) => !/^[a-z]+:\/\/[^/?#]*@/i.test(u), { error: 'expected a URL without user:password@ (the account goes in username and userpw)' })
+    .default(LAB_SERVICE_URL),
+}, { error: 'expected an object' });
 
 export type PartnerConf = z.output<typeof confSchema> & { file: string; dir: string };
 
@@ -51,7 +53,8 @@ export function loadPartnerConf(file: string): PartnerConf {
     const lines = r.error.issues.map((i) => {
       const field = i.path.join('.') || '(top level)';
       const input = (i as { input?: unknown }).input;
-      const found = input === undefined ? 'missing' : secretFields.has(String(i.path[0])) ? 'found a value that is not shown' : `found ${JSON.stringify(input)}`;
+      // The whole file is never shown (it holds the password), nor any value of a secret field.
+      const found = input === undefined ? 'missing' : i.path.length === 0 && typeof input === 'string' ? 'found a string' : `found ${describeValue(input, i.path)}`;
       return `${field}: ${i.message.startsWith('Invalid') ? `expected ${(i as { expected?: string }).expected ?? 'another value'}` : i.message}, ${found}`;
     });
     throw new ConfError(`${file}: ${lines.join('; ')}`);
