@@ -150,7 +150,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
         const ssh = new SshSession({ host: profile.ssh.host, port: profile.ssh.port, user: profile.ssh.user, privateKeyPath: profile.ssh.privateKey, hostKeyFingerprint: profile.ssh.hostKeyFingerprint }, { logger: log });
         board = new Board(profile, ssh, noPower, transcript, log);
       }
-      const o = { log, board: profile.name };
+      const o = { log, board: profile.name, lastLines: () => board.events.lastLines() };
       try {
         // A failed start still ends with the board released and its transcript in the report.
         if (fresh) {

@@ -22,6 +22,8 @@ export default class NightlySummaryReporter implements Reporter {
         status: result.status,
         durationMs: result.duration,
         errorMessage: result.errors.map((e) => e.message ?? '').join('\n'),
+        // The board fixture annotates the failure's class and phase (harness/suite/hil-test.ts).
+        annotations: result.annotations,
         skipReason: test.annotations.find((a) => a.type === 'skip')?.description,
         summary,
       }),

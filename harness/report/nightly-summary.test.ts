@@ -11,16 +11,23 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const summary = (eventCount: number) => ({ board: 'virtual', eventCount, attempts: [] });
 
-test('failures are classed from the harness error, else by whether any OTA event was seen', () => {
-  const lab = scenarioResult({ board: 'virtual', scenario: 's1', status: 'failed', durationMs: 1, errorMessage: new SshUnreachableError('board gone').message, summary: summary(5) });
-  expect(lab.failureClass).toBe('lab-fault');
-  const product = scenarioResult({ board: 'virtual', scenario: 's2', status: 'failed', durationMs: 1, errorMessage: new ProductFailure('no slot switch').message, summary: summary(0) });
-  expect(product.failureClass).toBe('product-failure');
-  expect(scenarioResult({ board: 'virtual', scenario: 's3', status: 'failed', durationMs: 1, errorMessage: 'expect(received).toBe(expected)', summary: summary(3) }).failureClass).toBe('product-failure');
-  expect(scenarioResult({ board: 'virtual', scenario: 's4', status: 'timedOut', durationMs: 1, errorMessage: 'Test timeout of 1ms exceeded.', summary: summary(0) }).failureClass).toBe('lab-fault');
-  const md = summaryMarkdown([lab, product, scenarioResult({ board: 'virtual', scenario: 's5', status: 'skipped', durationMs: 0, skipReason: 'virtual has no power-cut capability' })], new Date(0));
-  expect(md).toContain('## virtual: 0 passed, 2 failed (1 lab faults, 1 product failures), 1 skipped');
-  expect(md).toContain('| s1 | FAILED (lab fault) |');
+test('failures are classed by their failure-class annotation, never by the message text', () => {
+  const ann = (failureClass: string, phase?: string) => [{ type: 'failure-class', description: failureClass }, ...(phase ? [{ type: 'phase', description: phase }] : [])];
+  // The message of a lab fault, annotated as the product's: the annotation decides (the old text reading said lab fault).
+  const product = scenarioResult({ board: 'virtual', scenario: 's1', status: 'failed', durationMs: 1, errorMessage: new SshUnreachableError('board gone').message, annotations: ann('product-failure', 'confirm'), summary: summary(5) });
+  expect(product.failureClass, 'class from the annotation').toBe('product-failure');
+  expect(product.failedPhase, 'phase from the annotation').toBe('confirm');
+  const lab = scenarioResult({ board: 'virtual', scenario: 's2', status: 'failed', durationMs: 1, errorMessage: new ProductFailure('no slot switch').message, annotations: ann('lab-fault', 'download'), summary: summary(0) });
+  expect(lab.failureClass, 'class from the annotation').toBe('lab-fault');
+  // No annotation: nobody decided, and the summary says so (the old guess: product, as OTA events were seen).
+  const none = scenarioResult({ board: 'virtual', scenario: 's3', status: 'failed', durationMs: 1, errorMessage: 'expect(received).toBe(expected)', summary: summary(3) });
+  expect(none.failureClass, 'class without an annotation').toBe('unclassified');
+  expect(scenarioResult({ board: 'virtual', scenario: 's4', status: 'failed', durationMs: 1, annotations: ann('no-such-class') }).failureClass, 'an unknown class').toBe('unclassified');
+  const md = summaryMarkdown([lab, product, none, scenarioResult({ board: 'virtual', scenario: 's5', status: 'skipped', durationMs: 0, skipReason: 'virtual has no power-cut capability' })], new Date(0));
+  expect(md).toContain('## virtual: 0 passed, 3 failed (1 lab faults, 1 product failures, 1 unclassified), 1 skipped');
+  expect(md).toContain('| s2 | FAILED (lab fault, in download) |');
+  expect(md).toContain('| s1 | FAILED (product failure, in confirm) |');
+  expect(md).toContain('| s3 | FAILED (unclassified) |');
   expect(md).toContain('virtual has no power-cut capability');
 });
 

@@ -1,16 +1,20 @@
 import type { OtaTestSummary } from './attach-ota-report.ts';
-import { failureClassOf, type FailureClass } from '../errors.ts';
+import { FAILURE_CLASS_ANNOTATION, PHASE_ANNOTATION, type ReportedClass } from '../suite/failure-record.ts';
 
 // The nightly summary: per board, each scenario's result, its phase durations, and for a failure
 // whether the lab (board unreachable, serial gone, no OTA event at all) or the product
-// (validation failed, no slot switch, data changed) was at fault. Pure: the reporter feeds it.
+// (validation failed, no slot switch, data changed) was at fault, and in which phase. The class
+// is the test's `failure-class` annotation (set from the live error, harness/suite/failure-record.ts),
+// never guessed from the message: a failure without one is `unclassified`. Pure: the reporter feeds it.
 
 export interface ScenarioResult {
   board: string;
   scenario: string;
   status: 'passed' | 'failed' | 'skipped';
   durationMs: number;
-  failureClass?: FailureClass;
+  failureClass?: ReportedClass;
+  /** The phase the failure happened in. */
+  failedPhase?: string;
   failure?: string;
   skipReason?: string;
   /** Phase durations (ms) of the last OTA attempt. */
@@ -18,12 +22,24 @@ export interface ScenarioResult {
   verdict?: string;
 }
 
-export function classifyFailure(message: string, summary: OtaTestSummary | undefined): FailureClass {
-  // The harness's own errors say so; a failed check (expect) on a board that saw OTA events is the product's.
-  return failureClassOf(message) ?? (summary && summary.eventCount > 0 ? 'product-failure' : 'lab-fault');
+const reportedClasses: readonly string[] = ['lab-fault', 'product-failure', 'unclassified'] satisfies ReportedClass[];
+
+/** The class a failed test's annotations give; `unclassified` when none (or an unknown one) is there. */
+export function failureClassOf(annotations: readonly { type: string; description?: string }[]): ReportedClass {
+  const d = annotations.filter((a) => a.type === FAILURE_CLASS_ANNOTATION).at(-1)?.description ?? '';
+  return reportedClasses.includes(d) ? (d as ReportedClass) : 'unclassified';
 }
 
-export function scenarioResult(o: { board: string; scenario: string; status: string; durationMs: number; errorMessage?: string; skipReason?: string; summary?: OtaTestSummary }): ScenarioResult {
+export function scenarioResult(o: {
+  board: string;
+  scenario: string;
+  status: string;
+  durationMs: number;
+  errorMessage?: string;
+  annotations?: readonly { type: string; description?: string }[];
+  skipReason?: string;
+  summary?: OtaTestSummary;
+}): ScenarioResult {
   const status = o.status === 'passed' ? 'passed' : o.status === 'skipped' ? 'skipped' : 'failed';
   const last = o.summary?.attempts.at(-1);
   const r: ScenarioResult = { board: o.board, scenario: o.scenario, status, durationMs: o.durationMs };
@@ -32,13 +48,17 @@ export function scenarioResult(o: { board: string; scenario: string; status: str
     r.phases = Object.fromEntries(last.phases.map((p) => [p.name, p.durationMs]));
   }
   if (status === 'failed') {
-    r.failureClass = classifyFailure(o.errorMessage ?? '', o.summary);
+    r.failureClass = failureClassOf(o.annotations ?? []);
+    const phase = o.annotations?.filter((a) => a.type === PHASE_ANNOTATION).at(-1)?.description;
+    if (phase) r.failedPhase = phase;
     // eslint-disable-next-line no-control-regex
     r.failure = (o.errorMessage ?? 'failed').replace(/\u001b\[[0-9;]*m/g, '').split('\n')[0].slice(0, 300);
   }
   if (status === 'skipped') r.skipReason = o.skipReason;
   return r;
 }
+
+const classWords: Record<ReportedClass, string> = { 'lab-fault': 'lab fault', 'product-failure': 'product failure', unclassified: 'unclassified' };
 
 const seconds = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
 
@@ -48,11 +68,12 @@ export function summaryMarkdown(results: readonly ScenarioResult[], when: Date):
   for (const b of boards) {
     const rs = results.filter((r) => r.board === b);
     const count = (s: string) => rs.filter((r) => r.status === s).length;
-    const lab = rs.filter((r) => r.failureClass === 'lab-fault').length;
-    out.push(`## ${b}: ${count('passed')} passed, ${count('failed')} failed (${lab} lab faults, ${count('failed') - lab} product failures), ${count('skipped')} skipped`, '');
+    const failed = (c: ReportedClass) => rs.filter((r) => r.status === 'failed' && r.failureClass === c).length;
+    const unclassified = failed('unclassified') ? `, ${failed('unclassified')} unclassified` : '';
+    out.push(`## ${b}: ${count('passed')} passed, ${count('failed')} failed (${failed('lab-fault')} lab faults, ${failed('product-failure')} product failures${unclassified}), ${count('skipped')} skipped`, '');
     out.push('| scenario | result | download | verify | handoff | install | reboot | total | note |', '|---|---|---|---|---|---|---|---|---|');
     for (const r of rs) {
-      const result = r.status === 'failed' ? `FAILED (${r.failureClass === 'lab-fault' ? 'lab fault' : 'product failure'})` : r.status;
+      const result = r.status === 'failed' ? `FAILED (${classWords[r.failureClass ?? 'unclassified']}${r.failedPhase ? `, in ${r.failedPhase}` : ''})` : r.status;
       const note = (r.failure ?? r.skipReason ?? r.verdict ?? '').replace(/\|/g, '\\|');
       const p = r.phases ?? {};
       out.push(`| ${r.scenario.replace(/\|/g, '\\|')} | ${result} | ${seconds(p.download)} | ${seconds(p.verify)} | ${seconds(p.handoff)} | ${seconds(p.install)} | ${seconds(p.reboot)} | ${seconds(r.durationMs)} | ${note} |`);

@@ -26,7 +26,7 @@ export interface BoardState {
 
 /** The board's lines in the harness log, and its name there. */
 function on(board: Board): PhaseOptions {
-  return { log: board.log, board: board.profile.name };
+  return { log: board.log, board: board.profile.name, lastLines: () => board.events.lastLines() };
 }
 
 /** The next OTA event of `kinds`, within what is left of the phase. */

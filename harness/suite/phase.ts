@@ -1,6 +1,6 @@
 import { test, type TestInfo } from '@playwright/test';
 import { Deadline } from '../wait/deadline.ts';
-import type { FailureClass } from '../errors.ts';
+import { WaitTimeoutError, type FailureClass } from '../errors.ts';
 import { silentLogger, type HarnessLogger } from '../logger.ts';
 import { noteFailure, notePhase, currentPhase } from './failure-record.ts';
 
@@ -17,6 +17,13 @@ import { noteFailure, notePhase, currentPhase } from './failure-record.ts';
  * board's state over SSH takes a few seconds). Fixture teardown has a slot of its own.
  */
 export const PHASE_MARGIN_MS = 60_000;
+
+/**
+ * How long past its deadline a phase may run before it is ended from outside: the waits inside
+ * it run to the same deadline and say best what was awaited, so they get the first word. A step
+ * that does not take the deadline (one SSH command with a time of its own) is cut off here.
+ */
+export const PHASE_GRACE_MS = 5_000;
 
 const bodyStarts = new WeakMap<TestInfo, number>();
 
@@ -47,6 +54,20 @@ export interface PhaseOptions {
   board?: string;
   /** The class of an error that is not the harness's own (e.g. publishing: every failure is the lab's). */
   otherwise?: FailureClass;
+  /** The last console lines, for a phase ended from outside. */
+  lastLines?: () => readonly string[];
+}
+
+/** Rejects once the phase has run its budget and the grace: whatever was pending in it did not end. */
+function overrun(name: string, deadline: Deadline, o: PhaseOptions): { promise: Promise<never>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new WaitTimeoutError({ awaited: `the ${name} phase to end`, where: o.board ?? 'the board', timeoutMs: deadline.budgetMs, phase: name, lastLines: o.lastLines?.() ?? [] })),
+      deadline.remainingMs() + PHASE_GRACE_MS,
+    );
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
 }
 
 /** Runs `body` as the phase `name` with one deadline of `budgetMs`. */
@@ -61,8 +82,11 @@ export async function phase<T>(name: string, budgetMs: number, body: (deadline: 
     }
     const deadline = Deadline.after(budgetMs, name);
     log.info({ board: o.board, phase: name, budgetMs }, 'phase start');
+    const late = overrun(name, deadline, o);
+    const work = body(deadline);
+    work.catch(() => undefined); // once the phase is over, its late failure has no one to tell
     try {
-      const value = await body(deadline);
+      const value = await Promise.race([work, late.promise]);
       log.info({ board: o.board, phase: name, elapsedMs: deadline.elapsedMs() }, 'phase done');
       return value;
     } catch (e) {
@@ -70,6 +94,7 @@ export async function phase<T>(name: string, budgetMs: number, body: (deadline: 
       log.warn({ board: o.board, phase: name, elapsedMs: deadline.elapsedMs(), err: (e as Error).message }, 'phase failed');
       throw e;
     } finally {
+      late.cancel();
       if (testInfo) notePhase(testInfo, outer);
     }
   };
