@@ -88,11 +88,7 @@ const indent = (text: string, by: string) => text.replaceAll('\n', `\n${by}`);
 
 /** `hil parse-log FILE [--json]`: the OTA events and timeline of a captured log. */
 export function parseLogCommand(file: string, opts: { json?: boolean; year?: string }): number {
-  const year = opts.year === undefined ? undefined : Number(opts.year);
-  if (year !== undefined && !(Number.isInteger(year) && year >= 1970 && year <= 9999)) {
-    process.stderr.write(`hil parse-log: --year: expected a year such as 2024, got ${JSON.stringify(opts.year)}\n`);
-    return 2;
-  }
+  const year = opts.year === undefined ? undefined : Number(opts.year); // checked as parsed (yearOption)
   const fd = openLog(file);
   if (typeof fd === 'string') {
     process.stderr.write(`hil parse-log: cannot read ${file}: ${fd}\n`);

@@ -1,9 +1,10 @@
 import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseLog, parseLine } from './parse.ts';
+import { parseLog, parseLine, eventToJson } from './parse.ts';
 import { buildTimeline, phaseNames, splitAttempts } from './timeline.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -148,4 +149,95 @@ test('hil parse-log on a missing file says so and exits 2', () => {
   }
   expect(status).toBe(2);
   expect(stderr).toContain('cannot read /no/such.log: ENOENT');
+});
+
+/** A temporary folder for one test, removed after it. */
+function withTmp(run: (dir: string) => void): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-parse-log-test-'));
+  try {
+    run(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const threeAttempts = [
+  seedThenReboot,
+  seedThenReboot.replaceAll('7112', '7113').replace('current version 0', 'current version 7112'),
+  'Oct 30 22:00:00 sama5d2-xplained-emmc hubby[2014]: BentoProduct::LocalOtaAllowed(7, 7114): unsupported image type',
+].join('\n');
+
+test('hil parse-log --json streams one JSON document: every event, the last verdict, every attempt', () => {
+  withTmp((dir) => {
+    const file = path.join(dir, 'three.log');
+    fs.writeFileSync(file, threeAttempts);
+    const json = JSON.parse(execFileSync('node', ['bin/hil.js', 'parse-log', '--json', file], { cwd: root }).toString());
+    const events = parseLog(threeAttempts);
+    const roundTrip = (v: unknown) => JSON.parse(JSON.stringify(v));
+    expect(json.events).toEqual(roundTrip(events.map(eventToJson)));
+    const attempts = splitAttempts(events).map((a) => buildTimeline(a));
+    expect(json.attempts).toEqual(roundTrip(attempts));
+    expect(json.attempts.map((a: { verdict: string }) => a.verdict)).toEqual(['updated', 'updated', 'refused']);
+    expect(json).toMatchObject({ verdict: 'refused', summary: 'hubby refused the image (unsupported image type)', phases: roundTrip(attempts[2].phases) });
+    expect(Object.keys(json)).toEqual(['events', 'phases', 'verdict', 'summary', 'attempts']);
+  });
+});
+
+test('hil parse-log prints each attempt of a log with several, then the counts', () => {
+  withTmp((dir) => {
+    const file = path.join(dir, 'three.log');
+    fs.writeFileSync(file, threeAttempts);
+    const text = execFileSync('node', ['bin/hil.js', 'parse-log', file], { cwd: root }).toString();
+    expect(text.match(/^attempt \d+$/gm)).toEqual(['attempt 1', 'attempt 2', 'attempt 3']);
+    expect(text).toContain('verdict: updated (updated from version 7112 to version 7113)');
+    expect(text).toContain('verdict: refused (hubby refused the image (unsupported image type))');
+    expect(text.trimEnd().split('\n').at(-1)).toBe(`${file}: 39 OTA events, 3 attempt(s) in ${threeAttempts.split('\n').length} lines`);
+  });
+});
+
+/** Peak RSS in MiB of `hil parse-log --json file`, its output thrown away (GNU time's maximum resident set size). */
+function peakRssMiB(file: string): number {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', 'node', 'bin/hil.js', 'parse-log', '--json', file], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  expect(r.status, r.stderr.toString()).toBe(0);
+  return Number(r.stderr.toString().trim().split('\n').at(-1)) / 1024;
+}
+
+test('hil parse-log keeps its memory flat on a big log with a huge garbage line', () => {
+  test.skip(!fs.existsSync('/usr/bin/time'), 'needs GNU time for the peak RSS');
+  test.setTimeout(120_000);
+  withTmp((dir) => {
+    const write = (file: string, mib: number) => {
+      const fd = fs.openSync(file, 'w');
+      const noise = Array.from({ length: 400 }, (_, i) => `Oct 30 21:20:${String(i % 60).padStart(2, '0')} sama5d2-xplained-emmc kernel: [ ${i}.000000] usb 1-1: device descriptor read/64, error -71`).join('\n');
+      const block = Buffer.from(`${seedThenReboot}\n${noise}\n`);
+      for (let written = 0; written < mib << 20; written += block.length) fs.writeSync(fd, block);
+      // A console gone wild: 16 MiB without a line end, then the log goes on.
+      fs.writeSync(fd, Buffer.alloc(16 << 20, 'DeviceUpdater::DownloadFile('));
+      fs.writeSync(fd, `\n${seedThenReboot}\n`);
+      fs.closeSync(fd);
+    };
+    write(path.join(dir, 'small.log'), 8);
+    write(path.join(dir, 'big.log'), 96);
+    const small = peakRssMiB(path.join(dir, 'small.log'));
+    const big = peakRssMiB(path.join(dir, 'big.log'));
+    expect(big, `peak RSS on 112 MiB of log (${small.toFixed(0)} MiB on 24 MiB)`).toBeLessThan(200);
+    expect(big - small, 'growth of the peak RSS from 24 to 112 MiB of log').toBeLessThan(50);
+  });
+});
+
+test('hil parse-log stops quietly when its reader goes away', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-parse-log-test-'));
+  try {
+    const file = path.join(dir, 'long.log');
+    fs.writeFileSync(file, `${seedThenReboot}\n`.repeat(2000));
+    const child = spawn('node', ['bin/hil.js', 'parse-log', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise((resolve, reject) => child.on('error', reject).on('exit', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
