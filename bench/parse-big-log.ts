@@ -74,7 +74,7 @@ function* syslogLines(): Generator<string> {
 }
 
 /** Writes about `bytes` of syslog to `file`; returns the line count. */
-export function writeLog(file: string, bytes: number): number {
+function writeLog(file: string, bytes: number): number {
   const fd = fs.openSync(file, 'w');
   let written = 0;
   let lines = 0;
