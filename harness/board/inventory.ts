@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ProfileError } from './profile-error.ts';
+import { describeValue } from '../secrets.ts';
 
 // The lab's own values for a board type, kept out of the profile so that one profile serves
 // every rack: a JSON inventory file (HIL_INVENTORY, or lab-inventory.json at the project root)
@@ -37,8 +38,39 @@ export function inventoryPath(projectRoot: string, env: NodeJS.ProcessEnv): stri
   return fs.existsSync(dflt) ? dflt : undefined;
 }
 
-/** The inventory's entry for one board (empty when there is no inventory or no entry). */
-export function readInventory(file: string | undefined, board: string): Overrides {
+/** The board types this project has profiles for: boards/<name>.ts. */
+export function profileNames(projectRoot: string): string[] {
+  try {
+    return fs
+      .readdirSync(path.join(projectRoot, 'boards'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.slice(0, -3))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+// Keys that JSON.parse keeps as plain fields but an object spread or assignment turns into a
+// prototype: an entry's fields would vanish silently (or be inherited), never checked.
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function prototypeKeys(v: unknown, at: string, found: string[]): string[] {
+  if (typeof v !== 'object' || v === null) return found;
+  for (const k of Object.keys(v)) {
+    const where = Array.isArray(v) ? `${at}[${k}]` : `${at}.${k}`;
+    if (PROTOTYPE_KEYS.has(k)) found.push(`${where}: expected profile fields, found ${JSON.stringify(k)} (it cannot be one)`);
+    else prototypeKeys((v as Record<string, unknown>)[k], where, found);
+  }
+  return found;
+}
+
+/**
+ * The inventory's entry for one board (empty when there is no inventory or no entry). Every key
+ * must name a board type (`boards`: the lab's rack form, read by harness/rack/); a misspelt one
+ * would leave its board with no lab values and no word why.
+ */
+export function readInventory(file: string | undefined, board: string, knownBoards: readonly string[] = []): Overrides {
   if (!file) return {};
   let text: string;
   try {
@@ -53,9 +85,17 @@ export function readInventory(file: string | undefined, board: string): Override
     throw new ProfileError(file, [`the lab inventory is not valid JSON: ${(e as Error).message}`]);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ProfileError(file, ['expected an object keyed by board name ({"sama5d2": {...}})']);
-  const entry = (data as Record<string, unknown>)[board];
+  const known = [...new Set([...knownBoards, board])].sort();
+  const problems: string[] = [];
+  for (const [key, entry] of Object.entries(data)) {
+    if (key === 'boards') continue;
+    if (!known.includes(key)) problems.push(`${key}: expected the name of a board profile (${known.join(', ')}), found an unknown board (misspelt?)`);
+    else prototypeKeys(entry, key, problems);
+  }
+  if (problems.length) throw new ProfileError(file, problems);
+  const entry = Object.hasOwn(data, board) ? (data as Record<string, unknown>)[board] : undefined;
   if (entry === undefined) return {};
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ProfileError(file, [`${board}: expected an object of profile fields, found ${JSON.stringify(entry)}`]);
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ProfileError(file, [`${board}: expected an object of profile fields, found ${describeValue(entry)}`]);
   return entry as Overrides;
 }
 
@@ -74,13 +114,17 @@ export function environmentOverrides(board: string, env: NodeJS.ProcessEnv): { o
   return { overrides, used };
 }
 
-/** Deep merge of plain objects; arrays and scalars from `over` replace those in `base`. */
+/**
+ * Deep merge of plain objects; arrays and scalars from `over` replace those in `base`. Fields are
+ * defined, not assigned: a "__proto__" field stays a field (the schema then refuses it).
+ */
 export function mergeOverrides<T>(base: T, over: Overrides): T {
   if (typeof base !== 'object' || base === null || Array.isArray(base)) return over as T;
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b) ? mergeOverrides(b, v as Overrides) : v;
+    const b = Object.hasOwn(out, k) ? out[k] : undefined;
+    const value = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b) ? mergeOverrides(b, v as Overrides) : v;
+    Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
   }
   return out as T;
 }

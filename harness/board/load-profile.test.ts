@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadProfile, resolvePassword, validateProfile } from './load-profile.ts';
+import { loadProfile, profileWarnings, resolvePassword, validateProfile } from './load-profile.ts';
+import { scratchDir } from '../cli/spawn-hil.ts';
 import { ProfileError } from './profile-error.ts';
 import { mergeOverrides } from './inventory.ts';
 
@@ -80,6 +81,18 @@ const malformed: [string, Record<string, unknown>, string][] = [
   ['unknown power driver', { power: { driver: 'relay-9000' } }, 'power.driver: expected driver "none" or "qemu", found "relay-9000" (a string)'],
   ['unknown capability', { capabilities: ['teleport'] }, 'capabilities[0]: expected one of power-cut, rollback, found "teleport" (a string)'],
   ['upper-case name', { name: 'SAMA5D2' }, 'name: expected a lower-case name (letters, digits, dashes), found "SAMA5D2" (a string)'],
+  // Accepted until now, and each would fail a run later, far from its cause:
+  ['both slots on one device', { slots: { B: '/dev/mmcblk0p2' } }, 'slots.B: expected a device other than slots.A (/dev/mmcblk0p2), found "/dev/mmcblk0p2" (a string)'],
+  ['both slots read as one value', { slots: { active: { method: 'fw_printenv', variable: 'boot_part', values: { A: '2', B: '2' } } } }, 'slots.active.values.B: expected a value other than values.A ("2"), found "2" (a string)'],
+  ['a timeout Node cannot hold', { timeouts: { install: 2 ** 31 } }, 'timeouts.install: expected the install time budget in ms, at most 2147483647 (about 24.8 days; Node fires a longer timer at once), found 2147483648 (a number)'],
+  ['a capability twice', { capabilities: ['rollback', 'power-cut', 'rollback'] }, 'capabilities: expected each capability once, found rollback twice'],
+  ['a blank ssh host', { ssh: { host: '   ' } }, 'ssh.host: expected a non-blank host, found "   " (a string)'],
+  ['a blank key path', { ssh: { privateKey: ' \t' } }, 'ssh.privateKey: expected a non-blank key path, found " \\t" (a string)'],
+  ['a blank user', { ssh: { user: ' ' } }, 'ssh.user: expected a non-blank user name, found " " (a string)'],
+  ['user data at the root', { userData: ['/'] }, 'userData[0]: expected a user-data path other than / (an update replaces the root file system), found "/" (a string)'],
+  ['user data that resolves to the root', { userData: ['/afero_nv', '/afero_nv/..'] }, 'userData[1]: expected a user-data path other than /'],
+  ['the same user-data path twice', { userData: ['/afero_nv', '/afero_nv/'] }, 'userData: expected each path once, found /afero_nv twice'],
+  ['a password written as a literal is not shown', { login: { password: 'hunter2-literal' } }, 'login.password: expected one of {env: "VARIABLE"}, {file: "/path/to/password"} or {none: true} (the password itself never goes in a profile), found a value that is not shown (a string: it may be a secret)'],
 ];
 
 for (const [what, change, message] of malformed) {
@@ -87,6 +100,7 @@ for (const [what, change, message] of malformed) {
     const msg = problemsOf(change);
     expect(msg.startsWith('boards/testboard.ts: ')).toBe(true);
     expect(msg).toContain(message);
+    expect(msg).not.toContain('hunter2-literal');
   });
 }
 
@@ -169,4 +183,90 @@ test('hil profile check prints ok with the lab values, or every problem with exi
   }
   expect(status).toBe(2);
   expect(stderr).toContain('HIL_BBGW_SSH_HOST');
+});
+
+const malformedInventories: [string, string, string][] = [
+  ['a board type that has no profile (misspelt)', JSON.stringify({ sama5d2: lab, sama5d3: lab }), 'sama5d3: expected the name of a board profile (bbgw, sama5d2, virtual), found an unknown board (misspelt?)'],
+  ['a __proto__ key', '{"sama5d2": {"__proto__": {"deviceId": "0123456789abcdef"}, "ssh": {"host": "10.0.0.1"}}}', 'sama5d2.__proto__: expected profile fields, found "__proto__" (it cannot be one)'],
+  ['a __proto__ board', '{"__proto__": {"deviceId": "0123456789abcdef"}, "sama5d2": {}}', '__proto__: expected the name of a board profile'],
+  ['a nested constructor key', JSON.stringify({ sama5d2: { ssh: { constructor: { x: 1 } } } }), 'sama5d2.ssh.constructor: expected profile fields, found "constructor" (it cannot be one)'],
+];
+
+for (const [what, text, message] of malformedInventories) {
+  test(`malformed inventory: ${what}`, async ({}, testInfo) => {
+    const inv = writeInventory(testInfo, text);
+    const err = await loadProfile('boards/sama5d2.ts', { projectRoot: root, env: { HIL_INVENTORY: inv } }).catch((e) => e);
+    expect(err).toBeInstanceOf(ProfileError);
+    expect(err.message).toContain(`${inv}: `);
+    expect(err.message).toContain(message);
+  });
+}
+
+test('the rack form of the inventory ({"boards": [...]}) is not taken for a board named "boards"', async ({}, testInfo) => {
+  const inv = writeInventory(testInfo, { boards: [], sama5d2: lab });
+  const { profile } = await loadProfile('boards/sama5d2.ts', { projectRoot: root, env: { HIL_INVENTORY: inv } });
+  expect(profile.deviceId).toBe(lab.deviceId);
+});
+
+/** A profile module in a folder of its own (an ES module package, so top-level await works). */
+function profileModule(dir: string, name: string, text: string): string {
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"type": "module"}');
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, text);
+  return f;
+}
+
+const brokenModules: [string, string, RegExp][] = [
+  ['throws an Error', "throw new Error('no lab here');\nexport default {};\n", /: cannot load the profile module: no lab here$/],
+  ['throws a string', "throw 'not an Error';\nexport default {};\n", /: cannot load the profile module: not an Error$/],
+  ['throws undefined', 'throw undefined;\nexport default {};\n', /: cannot load the profile module: undefined was thrown$/],
+  ['has a default export that rejects', "export default Promise.reject(new Error('lab values unavailable'));\n", /: the profile module's default export failed: lab values unavailable$/],
+];
+
+for (const [what, text, message] of brokenModules) {
+  test(`a profile module that ${what} is named with the error`, async () => {
+    const scratch = scratchDir();
+    try {
+      const f = profileModule(scratch.dir, 'broken.ts', text);
+      const err = await loadProfile(f, { env: {} }).catch((e) => e);
+      expect(err).toBeInstanceOf(ProfileError);
+      expect(err.message.startsWith(`${f}: `)).toBe(true);
+      expect(err.message).toMatch(message);
+    } finally {
+      scratch.remove();
+    }
+  });
+}
+
+test('a profile module that never settles fails after the bounded time, naming the file', async () => {
+  const scratch = scratchDir();
+  try {
+    const tla = profileModule(scratch.dir, 'tla.ts', 'await new Promise(() => {});\nexport default {};\n');
+    const never = profileModule(scratch.dir, 'never.ts', 'export default new Promise(() => {});\n');
+    for (const f of [tla, never]) {
+      const t0 = Date.now();
+      const err = await loadProfile(f, { env: {}, loadTimeoutMs: 300 }).catch((e) => e);
+      expect(Date.now() - t0).toBeLessThan(3000);
+      expect(err).toBeInstanceOf(ProfileError);
+      expect(err.message).toBe(`${f}: the profile module did not finish loading within 0.3 s (a top-level await or a default export that never settles?)`);
+    }
+    // A default export that settles in time is the profile.
+    const later = profileModule(scratch.dir, 'later.ts', `export default new Promise((r) => setTimeout(() => r(${JSON.stringify({ ...validBase(), name: 'later' })}), 10));\n`);
+    expect((await loadProfile(later, { env: {} })).profile.name).toBe('later');
+  } finally {
+    scratch.remove();
+  }
+});
+
+test('profileWarnings: an unset password variable or a missing key file is a warning, not an error', ({}, testInfo) => {
+  const p = validateProfile(withPassword({ env: 'BOARD_PW' }), 'x.ts');
+  expect(profileWarnings(p, {})).toEqual(['login.password: the environment variable BOARD_PW is not set (set it, empty for no password)', 'ssh.privateKey: /keys/id does not exist (ENOENT)']);
+  const key = testInfo.outputPath('id');
+  fs.writeFileSync(key, 'k');
+  const pw = testInfo.outputPath('pw');
+  const q = validateProfile(mergeOverrides(withPassword({ file: pw }), { ssh: { privateKey: key } }), 'x.ts');
+  expect(profileWarnings(q, {})).toEqual([`login.password: cannot read ${pw} (ENOENT)`]);
+  fs.writeFileSync(pw, 'secret');
+  expect(profileWarnings(q, {})).toEqual([]);
+  expect(profileWarnings(validateProfile(mergeOverrides(withPassword({ env: 'BOARD_PW' }), { ssh: { privateKey: key } }), 'x.ts'), { BOARD_PW: '' })).toEqual([]);
 });

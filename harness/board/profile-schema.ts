@@ -1,11 +1,38 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { parseSerialAddress } from '../console/transport.ts';
+import { MAX_TIMER_MS } from '../wait/deadline.ts';
 
 // What a board profile holds, and what each field must look like. A profile describes a board
 // type; the lab's own values (serial device, address, deviceId, key) come from the inventory or
 // the environment (see inventory.ts) and are checked by the same schema once merged.
 
-const ms = (what: string) => z.number({ error: `expected ${what} in ms (a positive whole number)` }).int({ error: `expected ${what} in ms (a whole number)` }).positive({ error: `expected ${what} in ms, above 0` });
+const ms = (what: string) =>
+  z
+    .number({ error: `expected ${what} in ms (a positive whole number)` })
+    .int({ error: `expected ${what} in ms (a whole number)` })
+    .positive({ error: `expected ${what} in ms, above 0` })
+    .max(MAX_TIMER_MS, { error: `expected ${what} in ms, at most ${MAX_TIMER_MS} (about 24.8 days; Node fires a longer timer at once)` });
+
+/** A string with something in it besides blanks ("  " as a host would fail only at connect time). */
+const nonBlank = (what: string, expected: string) => z.string({ error: expected }).min(1, { error: `expected a non-empty ${what}` }).regex(/\S/, { error: `expected a non-blank ${what}` });
+
+/** Each item once: a duplicate is a copy-paste slip that would double a check or hide a missing item. */
+function unique<T>(key: (v: T) => string, what: string) {
+  return (items: T[], ctx: z.RefinementCtx) => {
+    const seen = new Map<string, number>();
+    for (const v of items) seen.set(key(v), (seen.get(key(v)) ?? 0) + 1);
+    const twice = [...seen].filter(([, n]) => n > 1).map(([k, n]) => `${k} ${n === 2 ? 'twice' : `${n} times`}`);
+    if (twice.length) ctx.addIssue({ code: 'custom', message: `expected each ${what} once`, input: items, params: { found: twice.join(', ') } });
+  };
+}
+
+/** Two fields that must differ (the A and B slots): the issue goes on B. */
+function distinctAB<T extends { A: string; B: string }>(what: string, shown: (v: string) => string) {
+  return (v: T, ctx: z.RefinementCtx) => {
+    if (v.A === v.B) ctx.addIssue({ code: 'custom', path: ['B'], message: `expected a ${what} other than ${shown(v.A)}`, input: v.B });
+  };
+}
 
 const regexSource = z
   .string({ error: 'expected a regular expression (as a string)' })
@@ -50,7 +77,7 @@ const passwordSource = z.union([z.strictObject({ env: z.string().regex(/^[A-Za-z
 });
 
 const loginSchema = z.strictObject({
-  user: z.string({ error: 'expected the login user name' }).min(1, { error: 'expected a non-empty user name' }),
+  user: nonBlank('user name', 'expected the login user name'),
   password: passwordSource,
   loginPrompt: regexSource.default('login: *$'),
   passwordPrompt: regexSource.default('[Pp]assword: *$'),
@@ -58,16 +85,17 @@ const loginSchema = z.strictObject({
 });
 
 const sshSchema = z.strictObject({
-  host: z.string({ error: 'expected the board\'s SSH host name or address' }).min(1, { error: 'expected a non-empty host' }),
+  host: nonBlank('host', "expected the board's SSH host name or address"),
   port: z.number({ error: 'expected a TCP port number' }).int().min(1, { error: 'expected a port from 1 to 65535' }).max(65535, { error: 'expected a port from 1 to 65535' }).default(22),
-  user: z.string({ error: 'expected the SSH user name' }).min(1),
-  privateKey: z.string({ error: 'expected the path of the SSH private key file' }).min(1, { error: 'expected a non-empty key path' }),
+  user: nonBlank('user name', 'expected the SSH user name'),
+  privateKey: nonBlank('key path', 'expected the path of the SSH private key file'),
   hostKeyFingerprint: z
     .string({ error: 'expected the pinned host key fingerprint ("SHA256:...", as `ssh-keygen -l -E sha256 -f KEY.pub` prints it)' })
     .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, { error: 'expected "SHA256:" and 43 base64 characters, as `ssh-keygen -l -E sha256` prints it' }),
 });
 
-const slotValues = z.strictObject({ A: z.string().min(1), B: z.string().min(1) });
+// Equal values could never tell the slots apart: every check of the switch would pass or fail.
+const slotValues = z.strictObject({ A: z.string().min(1), B: z.string().min(1) }).superRefine(distinctAB('value', (a) => `values.A (${JSON.stringify(a)})`));
 
 const activeSlotSchema = z.discriminatedUnion(
   'method',
@@ -82,11 +110,19 @@ const activeSlotSchema = z.discriminatedUnion(
   { error: 'expected method "cmdline", "fw_printenv" or "uenv"' },
 );
 
-const slotsSchema = z.strictObject({
-  A: absolutePath('the device of rootfs slot A'),
-  B: absolutePath('the device of rootfs slot B'),
-  active: activeSlotSchema,
-});
+const slotsSchema = z
+  .strictObject({
+    A: absolutePath('the device of rootfs slot A'),
+    B: absolutePath('the device of rootfs slot B'),
+    active: activeSlotSchema,
+  })
+  .superRefine(distinctAB('device', (a) => `slots.A (${a})`));
+
+/** A user-data path as the board sees it: /afero_nv/ and /afero_nv/../afero_nv are /afero_nv. */
+const normalPath = (p: string) => path.posix.normalize(p).replace(/(.)\/+$/, '$1');
+
+// The root is the file system an update replaces: it cannot be data that must survive one.
+const userDataPath = absolutePath('a user-data path').refine((p) => normalPath(p) !== '/', { error: 'expected a user-data path other than / (an update replaces the root file system)' });
 
 const powerSchema = z.discriminatedUnion('driver', [z.strictObject({ driver: z.literal('none') }), z.strictObject({ driver: z.literal('qemu') })], {
   error: 'expected driver "none" or "qemu"',
@@ -105,7 +141,10 @@ export const boardProfileSchema = z.strictObject({
   ssh: sshSchema,
   slots: slotsSchema,
   /** Where user data lives; it must survive every update. */
-  userData: z.array(absolutePath('a user-data path'), { error: 'expected a list of user-data paths' }).min(1, { error: 'expected at least one user-data path (/afero_nv)' }),
+  userData: z
+    .array(userDataPath, { error: 'expected a list of user-data paths' })
+    .min(1, { error: 'expected at least one user-data path (/afero_nv)' })
+    .superRefine(unique(normalPath, 'path')),
   logs: z.strictObject({
     /** Streams the daemon logs, new lines only: `tail -n0 -F /var/log/messages`, `logread -f`, `journalctl -f -n0`. */
     command: z.string({ error: 'expected the command that streams the daemon logs' }).min(1),
@@ -120,7 +159,10 @@ export const boardProfileSchema = z.strictObject({
     readyProbe: z.string().includes('{marker}', { error: 'expected a command containing {marker}' }).default('logger -t ota-hil {marker}'),
   }),
   power: powerSchema.default({ driver: 'none' }),
-  capabilities: z.array(z.enum(capabilityNames, { error: `expected one of ${capabilityNames.join(', ')}` })).default([]),
+  capabilities: z
+    .array(z.enum(capabilityNames, { error: `expected one of ${capabilityNames.join(', ')}` }))
+    .superRefine(unique(String, 'capability'))
+    .default([]),
   timeouts: z.strictObject({
     boot: ms('the boot time budget'),
     download: ms('the download time budget'),

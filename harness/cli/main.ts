@@ -54,8 +54,9 @@ program
   .command('check')
   .description('load and validate board profiles (with the lab inventory applied); print what is wrong')
   .argument('<files...>', 'profile files (boards/sama5d2.ts)')
-  .action(async (files: string[]) => {
-    process.exitCode = await checkProfilesCommand(files);
+  .option('--timeout <s>', 'seconds a profile module may take to load', secondsOption, '10')
+  .action(async (files: string[], o: { timeout: string }) => {
+    process.exitCode = await checkProfilesCommand(files, o);
   });
 
 const ota = program.command('ota').description(`OTA records, uploads and pushes (Afero's partner tools; the lab service at ${LAB_SERVICE_URL} unless the configuration's baseUrl says otherwise)`);
