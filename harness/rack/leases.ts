@@ -1,7 +1,7 @@
 import { LabFault, WaitTimeoutError } from '../errors.ts';
 import { deadlineOf, type Deadline } from '../wait/deadline.ts';
 import { waitUntil } from '../wait/wait-until.ts';
-import type { Holder, Lease, LeaseKind, LeaseStore, StoreSnapshot } from './lease-store.ts';
+import type { Holder, Lease, LeaseInfo, LeaseKind, LeaseStore, StoreSnapshot } from './lease-store.ts';
 
 // Taking one board of a pool (any free board of a type with the wanted tags), waiting for one to
 // come free, and describing what was waited for when none did. The store has no events: waiting
@@ -29,6 +29,9 @@ export interface AcquireRequest {
 
 /** No board came free in time; the message names what was wanted and who holds each candidate. */
 export class NoBoardFreeError extends LabFault {
+  /** The message without its failure-class line. */
+  readonly text: string;
+
   constructor(
     readonly want: string,
     readonly waitedMs: number,
@@ -36,7 +39,9 @@ export class NoBoardFreeError extends LabFault {
     storeDescription: string,
   ) {
     const waited = waitedMs > 0 ? `came free within ${(waitedMs / 1000).toFixed(1)} s` : 'is free';
-    super(`no ${want} ${waited} (rack store ${storeDescription}):\n${boardStates.map((s) => `  ${s}`).join('\n')}`, { phase: 'rack' });
+    const text = `no ${want} ${waited} (rack store ${storeDescription}):\n${boardStates.map((s) => `  ${s}`).join('\n')}`;
+    super(text, { phase: 'rack' });
+    this.text = text;
   }
 }
 
@@ -48,10 +53,13 @@ export function describeBoards(boards: readonly string[], snap: StoreSnapshot): 
     const out = snap.outOfService.find((o) => o.board === b);
     if (out) return `${b}: out of service since ${time(out.since)} (${out.reason}); \`hil rack return ${b}\` puts it back`;
     const l = snap.leases.find((x) => x.board === b);
-    if (!l) return `${b}: free`;
-    const what = l.kind === 'reservation' ? 'reserved' : 'leased';
-    return `${b}: ${what} by ${l.holder.host} pid ${l.holder.pid} (${l.holder.job}) until ${time(l.expiresAt)}`;
+    return `${b}: ${l ? describeLease(l) : 'free'}`;
   });
+}
+
+/** "leased by ci-3 pid 4242 (nightly #812) until 2026-...Z" */
+export function describeLease(l: LeaseInfo): string {
+  return `${l.kind === 'reservation' ? 'reserved' : 'leased'} by ${l.holder.host} pid ${l.holder.pid} (${l.holder.job}) until ${time(l.expiresAt)}`;
 }
 
 /** Takes the first of `boards` that is free and in service; each take is one atomic statement. */

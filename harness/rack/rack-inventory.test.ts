@@ -1,5 +1,7 @@
 import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ProfileError } from '../board/profile-error.ts';
 import { matchingBoards, parseRackInventory, readRackInventory } from './rack-inventory.ts';
 
@@ -42,9 +44,11 @@ test('boards: [...] lists many boards per type; rack fields apart, the rest goes
 });
 
 test('the per-type form keeps working: one board named after its type', () => {
-  const file = test.info().outputPath(F);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-rack-inv-'));
+  const file = path.join(dir, F);
   fs.writeFileSync(file, JSON.stringify({ sama5d2: { deviceId: '012359551bf18eba', serial: { port: '/dev/ttyACM0' } }, bbgw: { ssh: { host: '10.1.2.3' } } }));
   const inv = readRackInventory(file);
+  fs.rmSync(dir, { recursive: true });
   expect(inv.boards).toEqual([
     { id: 'sama5d2', type: 'sama5d2', tags: [], profile: { deviceId: '012359551bf18eba', serial: { port: '/dev/ttyACM0' } } },
     { id: 'bbgw', type: 'bbgw', tags: [], profile: { ssh: { host: '10.1.2.3' } } },
