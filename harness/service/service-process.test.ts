@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadPartnerConf } from '../ota/partner-conf.ts';
-import { spawnService, stopService, type SpawnedService } from './spawned-service.ts';
+import { hilBin, spawnService, stopService, type SpawnedService } from './spawned-service.ts';
 import { startOtaService } from './server.ts';
 
 // `hil service start` as its own process: how it runs as a daemon, and what a full disk does to it.
@@ -28,6 +28,15 @@ for (const stdin of ['ignore', 'pipe'] as const) {
     expect(fs.existsSync(path.join(testInfo.outputPath('data'), 'service.lock'))).toBe(false);
   });
 }
+
+test('a second `hil service start` on a data folder in use exits 2, naming the folder and the holder', async ({}, testInfo) => {
+  const dataDir = testInfo.outputPath('data');
+  const s = (spawned = await spawnService(dataDir, { stdin: 'ignore' }));
+  const second = await run(process.execPath, [hilBin, 'service', 'start', '--port', '0', '--data', dataDir]).catch((e) => e);
+  expect(second.code).toBe(2);
+  expect(second.stderr).toBe(`hil service start: the data folder ${dataDir} is in use by another lab OTA service (pid ${s.servicePid}, ${path.join(dataDir, 'service.lock')}); stop it, or use another --data folder\n`);
+  expect((await fetch(`${s.url}/v1/ota/lab/publicKey`)).status).toBe(200);
+});
 
 async function token(url: string, confPath: string): Promise<{ auth: string; base: string }> {
   const conf = loadPartnerConf(confPath);

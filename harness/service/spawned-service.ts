@@ -6,7 +6,8 @@ import { waitUntil } from '../wait/wait-until.ts';
 
 // For tests: `hil service start` as its own process, as a user (or systemd) runs it.
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The `hil` command's entry point. */
+export const hilBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/hil.js');
 
 export interface SpawnedService {
   readonly url: string;
@@ -21,7 +22,7 @@ export interface SpawnedService {
 
 /** Starts the service and resolves once it says it is listening; stdin 'pipe' stays open. */
 export async function spawnService(dataDir: string, o: { stdin: 'ignore' | 'pipe'; port?: number; timeoutMs?: number }): Promise<SpawnedService> {
-  const child = spawn(process.execPath, [path.join(root, 'bin/hil.js'), 'service', 'start', '--port', String(o.port ?? 0), '--data', dataDir], { stdio: [o.stdin, 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [hilBin, 'service', 'start', '--port', String(o.port ?? 0), '--data', dataDir], { stdio: [o.stdin, 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
