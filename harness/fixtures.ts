@@ -18,6 +18,7 @@ import { createLogger } from './logger.ts';
 import { test as base } from './suite/hil-test.ts';
 import { phase, PHASE_MARGIN_MS } from './suite/phase.ts';
 import { lockBoard, type BoardLock } from './suite/board-lock.ts';
+import { noteFailure, noteWorkerFailure } from './suite/failure-record.ts';
 
 // The fixtures every OTA suite runs with, on any board project:
 //  - `profile` (worker): the board profile of the project, lab values applied;
@@ -44,6 +45,19 @@ const VBOARD_BUILD_TIMEOUT_MS = 15 * 60_000;
 /** Starting (and stopping) the lab OTA service and logging in to it: a local process, seconds. */
 const LAB_SETUP_TIMEOUT_MS = 60_000;
 
+/**
+ * A worker fixture's setup (profile, lab, virtual board, lock): what fails there is the lab's,
+ * noted for the failure annotations of the tests it fails (harness/suite/failure-record.ts).
+ */
+async function labSetup<T>(what: string, setUp: () => T | Promise<T>): Promise<T> {
+  try {
+    return await setUp();
+  } catch (e) {
+    noteWorkerFailure(e, what);
+    throw e;
+  }
+}
+
 /** A test's time before its phases ask for more: the known state and one whole update, each phase at its budget. */
 export function testTimeoutFor(p: BoardProfile): number {
   const t = p.timeouts;
@@ -69,7 +83,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
 
   vboard: [
     async ({ boardProfile }, use) => {
-      await use(boardProfile.endsWith('virtual.ts') ? buildVboard(root, { log: (s) => console.log(s) }) : undefined);
+      await use(await labSetup('build the virtual board', () => (boardProfile.endsWith('virtual.ts') ? buildVboard(root, { log: (s) => console.log(s) }) : undefined)));
     },
     { scope: 'worker', timeout: VBOARD_BUILD_TIMEOUT_MS },
   ],
@@ -78,8 +92,11 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
     async ({ vboard }, use) => {
       const name = process.env.HIL_VBOARD;
       if (!vboard || !name) return use(undefined);
-      const state = readState(root, name);
-      if (!state) throw new LabFault(`HIL_VBOARD=${name}: no virtual board of that name is up (start it with: hil vboard up --name ${name})`, { phase: 'attach to the board' });
+      const state = await labSetup('attach to the board', () => {
+        const s = readState(root, name);
+        if (!s) throw new LabFault(`HIL_VBOARD=${name}: no virtual board of that name is up (start it with: hil vboard up --name ${name})`, { phase: 'attach to the board' });
+        return s;
+      });
       await use(state);
     },
     { scope: 'worker' },
@@ -99,7 +116,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
             HIL_VIRTUAL_SSH_HOST_KEY: vboard.hostKeyFingerprint,
           }
         : process.env;
-      const profile = (await loadProfile(path.join(root, boardProfile), { projectRoot: root, env })).profile;
+      const profile = await labSetup('load the board profile', async () => (await loadProfile(path.join(root, boardProfile), { projectRoot: root, env })).profile);
       // Its keeper owns QEMU: no power control from here, so no power cuts.
       await use(keptVboard ? { ...profile, power: { driver: 'none' }, capabilities: profile.capabilities.filter((c) => c !== 'power-cut') } : profile);
     },
@@ -108,11 +125,13 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
 
   lab: [
     async ({ vboard, keptVboard }, use) => {
-      const lab = keptVboard
-        ? await virtualLab(vboard!, { port: Number(new URL(keptVboard.otaService).port), serviceDir: path.join(vboardRunDir(root, keptVboard.name), 'lab-service') })
-        : vboard
-          ? await virtualLab(vboard)
-          : partnerLab();
+      const lab = await labSetup('start the lab', () =>
+        keptVboard
+          ? virtualLab(vboard!, { port: Number(new URL(keptVboard.otaService).port), serviceDir: path.join(vboardRunDir(root, keptVboard.name), 'lab-service') })
+          : vboard
+            ? virtualLab(vboard)
+            : partnerLab(),
+      );
       await use(lab);
       await lab.close();
     },
@@ -123,7 +142,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
     async ({ profile, vboard, keptVboard }, use, workerInfo) => {
       // A fresh virtual board is this test's own QEMU: nothing to share.
       if (vboard && !keptVboard) return use(undefined);
-      const lock = lockBoard(profile.name, `${profile.ssh.host}:${profile.ssh.port}`, { holder: `${workerInfo.project.name} worker ${workerInfo.workerIndex} (pid ${process.pid})` });
+      const lock = await labSetup('attach to the board', () => lockBoard(profile.name, `${profile.ssh.host}:${profile.ssh.port}`, { holder: `${workerInfo.project.name} worker ${workerInfo.workerIndex} (pid ${process.pid})` }));
       try {
         await use(lock);
       } finally {
@@ -133,6 +152,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
     { scope: 'worker' },
   ],
 
+  // No timeout of its own: the board's setup counts in the test's time (testTimeoutFor). The
+  // board lock is held by the worker while its tests use the board.
   board: [
     async ({ profile, vboard, keptVboard, lab, boardLock: _held }, use, testInfo) => {
       testInfo.setTimeout(testTimeoutFor(profile));
@@ -143,7 +164,10 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
       let board: Board;
       if (fresh) {
         const power = new QemuPower({ baseImage: vboard.disk, runDir: testInfo.outputPath('board'), otaServiceUrl: lab.serviceUrl });
-        await power.prepare();
+        await power.prepare().catch((e: unknown) => {
+          noteFailure(testInfo, e, { phase: 'boot to a known state', otherwise: 'lab-fault' });
+          throw e;
+        });
         const ssh = new SshSession({ host: '127.0.0.1', port: power.sshPort, user: profile.ssh.user, privateKeyPath: vboard.clientKey, hostKeyFingerprint: vboard.hostKeyFingerprint }, { logger: log });
         board = new Board(profile, ssh, power, transcript, log);
       } else {
@@ -185,7 +209,6 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
         if (fs.existsSync(logFile)) await testInfo.attach('harness log', { path: logFile, contentType: 'application/x-ndjson' });
       }
     },
-    // No timeout of its own: the board's setup counts in the test's time (testTimeoutFor).
     {},
   ],
 });

@@ -4,7 +4,7 @@ import { createLogger, wantsLiveLog } from './logger.ts';
 
 test('secrets are redacted by field name at any depth up to three levels', ({}, testInfo) => {
   const file = testInfo.outputPath('harness.log');
-  const log = createLogger(file);
+  const log = createLogger(file, 'debug', { live: false });
   log.info({ password: 'pw-1', profile: { login: { password: 'pw-2' } }, 'auth-string': 'pw-3', conf: { 'auth-string': 'pw-4', userpw: 'pw-5' }, token: 'pw-6', host: 'board-7' }, 'connected');
   const text = fs.readFileSync(file, 'utf8');
   expect(text).not.toMatch(/pw-\d/);

@@ -1,5 +1,5 @@
 import { test } from '../harness/fixtures.ts';
-import { noteState, update, expectUpdated, push, expectRefusal, expectUnchanged } from '../harness/suite/ota-flow.ts';
+import { noteState, publish, update, expectUpdated, push, expectRefusal, expectUnchanged } from '../harness/suite/ota-flow.ts';
 
 // Scenario 3: an image whose versionNumber is not newer than the running one is refused
 // (hubby's LocalOtaAllowed) and nothing changes. The service never hands out an older
@@ -7,7 +7,7 @@ import { noteState, update, expectUpdated, push, expectRefusal, expectUnchanged 
 
 test('not newer: pushing the running image again is refused, nothing changes', async ({ board, lab }) => {
   const start = await noteState(board);
-  const image = await lab.publish('rootfs', 'not newer');
+  const image = await publish(board, lab, 'rootfs', 'not newer');
   await update(board, lab, image);
   const before = await expectUpdated(board, start, image);
   await push(board, lab, image);

@@ -169,12 +169,6 @@ export class Board {
     return String(v);
   }
 
-  /** The version hubby reported at its last start seen ("running hub version N"), whatever the board logs to. */
-  hubbyVersion(): string | undefined {
-    const started = this.events.events.filter((e) => e.kind === 'running-version').at(-1);
-    return started?.fields.versionNumber;
-  }
-
   /** A board attached to between tests must not be in the middle of an update (a lab fault: the lab left it so). */
   async expectNoUpdateUnderWay(): Promise<void> {
     const files = (await this.sh('ls /tmp/ota.update.* /tmp/ota_type_5.img /tmp/ota_type_5.hdr 2>/dev/null; true', 'attach to the board')).trim();

@@ -24,6 +24,8 @@ interface Record {
 }
 
 const records = new WeakMap<TestInfo, Record>();
+/** Errors of the worker's own fixtures (the profile, the lab, the virtual board's build): they fail every test of the worker. */
+const workerNotes: Record['notes'] = [];
 
 function recordOf(testInfo: TestInfo): Record {
   let r = records.get(testInfo);
@@ -46,6 +48,13 @@ export function noteFailure(testInfo: TestInfo, error: unknown, o: { phase?: str
   r.notes.push({ error, note: { failureClass, phase: (isHilError(error) && error.phase) || o.phase } });
 }
 
+/** Notes a worker fixture's failure: setting up the lab is the lab's, whatever the error. */
+export function noteWorkerFailure(error: unknown, phase: string): void {
+  if (error instanceof Error && !workerNotes.some((n) => n.error === error)) {
+    workerNotes.push({ error, note: { failureClass: isHilError(error) ? error.failureClass : 'lab-fault', phase: (isHilError(error) && error.phase) || phase } });
+  }
+}
+
 /** Sets (or, with undefined, ends) the phase under way. */
 export function notePhase(testInfo: TestInfo, phase: string | undefined): void {
   recordOf(testInfo).phase = phase;
@@ -65,7 +74,7 @@ export function classifyTestFailure(testInfo: TestInfo): { failureClass: Reporte
   if (testInfo.status !== 'failed') return undefined;
   const first = testInfo.errors[0]?.message ?? '';
   // Playwright's copy is "Name: message"; the live error's message is inside it.
-  const hit = r?.notes.find((n) => n.error.message && first.includes(n.error.message));
+  const hit = [...(r?.notes ?? []), ...workerNotes].find((n) => n.error.message && first.includes(n.error.message));
   return hit ? hit.note : { failureClass: 'unclassified', phase: r?.phase };
 }
 

@@ -47,7 +47,7 @@ export function noteState(board: Board, o: { sentinel?: boolean } = {}): Promise
 
 /** Makes an image for a new OTA record and uploads it: the lab's work, so any failure is a lab fault. */
 export function publish(board: Board, lab: Lab, variant: ImageVariant, label: string): Promise<PublishedImage> {
-  return phase('publish', board.profile.timeouts.publish, () => lab.publish(variant, label), { ...on(board), otherwise: 'lab-fault' });
+  return phase('publish', board.profile.timeouts.publish, (d) => lab.publish(variant, label, { deadline: d }), { ...on(board), otherwise: 'lab-fault' });
 }
 
 export function push(board: Board, lab: Lab, image: PublishedImage, labFault?: string): Promise<void> {
