@@ -8,6 +8,8 @@ import { checkProfilesCommand } from './profile-command.ts';
 import { deployCommand, listCommand, recordCommand, uploadCommand } from './ota-commands.ts';
 import { serviceStartCommand } from './service-command.ts';
 import { vboardUp, vboardDown, vboardStatus, vboardKeep } from './vboard-command.ts';
+import { registerLogCommand } from './log-command.ts';
+import { registerRackCommand } from './rack-command.ts';
 import { LAB_SERVICE_URL } from '../ota/partner-conf.ts';
 import { redact } from '../secrets.ts';
 import { exitCodeOf, failureText } from './failure.ts';
@@ -123,6 +125,8 @@ vboard
   .command('up')
   .description('start a virtual board and return once it answers on SSH; prints where to reach it')
   .option('--name <name>', 'board instance name (several can run side by side)', boardNameOption, 'default')
+  .option('--twin <board>', 'a twin of a real board type (sama5d2, bbgw), reached as a rack board: ser2net, SSH, power commands')
+  .option('--inventory <file>', 'add the twin to this lab inventory (created if absent); `down` removes it')
   .option('--json', 'print {"serial": ..., "ssh": {"host", "port", "user", "key"}}')
   .option('--service <url>', 'the lab OTA service the board\'s hubby talks to', httpUrlOption, LAB_SERVICE_URL)
   .option('--timeout <s>', 'how long to wait for SSH', secondsOption, '120')
@@ -151,6 +155,8 @@ vboard
   .command('keep', { hidden: true })
   .option('--name <name>', 'board instance name', boardNameOption, 'default')
   .option('--service <url>', 'lab OTA service', httpUrlOption, LAB_SERVICE_URL)
+  .option('--twin <board>')
+  .option('--inventory <file>')
   .action((o) => vboardKeep(projectRoot(), o));
 vboard
   .command('build')
@@ -161,6 +167,9 @@ vboard
     const img = buildVboard(root, { log: (s) => process.stderr.write(`${s}\n`) });
     process.stdout.write(`${img.cached ? 'up to date' : 'built'}: ${img.disk} (kernel ${img.kernelVersion}) in ${((Date.now() - t0) / 1000).toFixed(2)} s\n`);
   });
+
+registerLogCommand(program);
+registerRackCommand(program, projectRoot);
 
 /** Every command but those with a --debug of their own takes --debug (the stack) after it too. */
 function addDebugOption(cmd: Command): void {
