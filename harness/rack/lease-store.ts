@@ -60,6 +60,11 @@ export interface TakeRequest {
 export interface LeaseStore {
   /** What this store is, for messages (a file path, or a PostgreSQL URL without its password). */
   readonly description: string;
+  /**
+   * Aborted when the connection that binds this store's session leases ends (PostgreSQL): they
+   * are free for others from that moment. Absent where leases are bound to the process (SQLite).
+   */
+  readonly sessionEnded?: AbortSignal;
   /** Takes the board if it is free and in service; undefined if not. One atomic statement. */
   take(req: TakeRequest): Promise<Lease | undefined>;
   /** Extends the lease by ttlMs from now; undefined when it is no longer this holder's. */

@@ -77,7 +77,8 @@ export function describePostgresUrl(url: string): string {
 }
 
 export class PostgresLeaseStore implements LeaseStore {
-  private ended = false;
+  private readonly session = new AbortController();
+  readonly sessionEnded = this.session.signal;
 
   private constructor(
     private readonly client: pg.Client,
@@ -85,15 +86,14 @@ export class PostgresLeaseStore implements LeaseStore {
     private readonly key: string,
     readonly description: string,
   ) {
-    const end = () => {
-      this.ended = true;
-    };
-    client.on('error', end);
-    client.on('end', end);
+    client.on('error', (e) => this.session.abort(e));
+    client.on('end', () => this.session.abort(new Error('the connection was closed')));
   }
 
   static async connect(url: string, o: { connectTimeoutMs?: number } = {}): Promise<PostgresLeaseStore> {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: o.connectTimeoutMs ?? 10_000, application_name: 'hil rack' });
+    // A query never hangs on a dead network: a renewal that cannot finish fails, and the renewer
+    // reports the lease lost once a whole TTL has passed without one.
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: o.connectTimeoutMs ?? 10_000, query_timeout: 10_000, keepAlive: true, application_name: 'hil rack' });
     client.on('error', () => undefined); // reported through the failing query, or as a lost lease
     await client.connect();
     const key = (BigInt.asUintN(64, crypto.getRandomValues(new BigUint64Array(1))[0]) >> 2n).toString();
@@ -126,12 +126,12 @@ export class PostgresLeaseStore implements LeaseStore {
 
   /** A session lease binds only while this store's connection lives: once it has closed, the lease is lost. */
   async renew(board: string, token: string, ttlMs: number): Promise<Lease | undefined> {
-    if (this.ended) return undefined;
+    if (this.sessionEnded.aborted) return undefined;
     try {
       const r = await this.client.query<LeaseRow>(`UPDATE rack_leases SET expires_at = ${TTL('$3')} WHERE board = $1 AND token = $2 RETURNING *`, [board, token, ttlMs]);
       return r.rows[0] && toLease(r.rows[0]);
     } catch (e) {
-      if (this.ended) return undefined;
+      if (this.sessionEnded.aborted) return undefined;
       throw e;
     }
   }
@@ -178,6 +178,6 @@ export class PostgresLeaseStore implements LeaseStore {
   }
 
   async close(): Promise<void> {
-    if (!this.ended) await this.client.end();
+    if (!this.sessionEnded.aborted) await this.client.end();
   }
 }

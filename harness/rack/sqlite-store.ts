@@ -76,7 +76,7 @@ export class SqliteLeaseStore implements LeaseStore {
   constructor(file: string) {
     this.description = file;
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file, { timeout: 10_000 });
+    this.db = new Database(file, { timeout: 5000 });
     this.db.pragma('journal_mode = WAL');
     this.db.function('hil_holder_gone', { deterministic: false }, (pid, start) => (holderGone(Number(pid), Number(start)) ? 1 : 0));
     this.db.exec(SCHEMA);

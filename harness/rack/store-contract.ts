@@ -81,6 +81,17 @@ export function leaseStoreContract(backend: StoreBackend): void {
     expect(lost.reason).toContain(`pid ${process.pid} (second)`);
   });
 
+  test(`${name}: a holder whose clock is two hours ahead gets a lease that ends on the store's clock`, async () => {
+    const skewed = holder({ store: spec, boards: ['sama5d2-4'], ttlMs: 30_000, clockSkewMs: 2 * 3600_000 });
+    const ready = await skewed.next('ready');
+    await skewed.next('taken');
+    const snap = await store.snapshot();
+    expect(Date.parse(ready.localNow!) - snap.now.getTime()).toBeGreaterThan(3600_000);
+    const left = snap.leases.find((l) => l.board === 'sama5d2-4')!.expiresAt.getTime() - snap.now.getTime();
+    expect(left).toBeGreaterThan(20_000);
+    expect(left).toBeLessThanOrEqual(30_000);
+  });
+
   test(`${name}: an out-of-service board is never leased until it is returned`, async () => {
     await store.markOutOfService({ board: 'sama5d2-2', reason: 'health check: no login prompt within 60 s', lastLines: ['U-Boot 2023.01', 'Starting kernel ...'], by: 'test' });
     expect(await store.take({ board: 'sama5d2-2', holder: thisHolder('t'), kind: 'session', ttlMs: 5000 })).toBeUndefined();

@@ -14,6 +14,9 @@ export interface HolderEvent {
   board?: string;
   reason?: string;
   pid?: number;
+  /** The holder's own clock when it was ready. */
+  localNow?: string;
+  expiresAt?: string;
 }
 
 export interface HolderChild {
@@ -27,7 +30,7 @@ export interface HolderChild {
   readonly exited: Promise<void>;
 }
 
-export function spawnHolder(cfg: { store: string; boards: string[]; ttlMs: number; kind?: LeaseKind; job?: string; waitForGo?: boolean }): HolderChild {
+export function spawnHolder(cfg: { store: string; boards: string[]; ttlMs: number; kind?: LeaseKind; job?: string; waitForGo?: boolean; clockSkewMs?: number }): HolderChild {
   const args = JSON.stringify({ kind: 'session', job: `test ${process.pid}`, waitForGo: false, ...cfg });
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'lease-holder.ts'), args], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] });
   const events: HolderEvent[] = [];
