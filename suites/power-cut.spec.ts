@@ -1,5 +1,5 @@
 import { test, requires } from '../harness/fixtures.ts';
-import { noteState, push, followToSysupgrade, update, expectUpdated, expectSameData, type BoardState } from '../harness/suite/ota-flow.ts';
+import { noteState, publish, push, followToSysupgrade, update, expectUpdated, expectSameData, inPhase, awaitEvent, type BoardState } from '../harness/suite/ota-flow.ts';
 import type { Board } from '../harness/board/board.ts';
 import type { Lab } from '../harness/suite/lab.ts';
 
@@ -16,18 +16,24 @@ const cutPoints = [
 ] as const;
 
 async function cutAndRecover(board: Board, lab: Lab, before: BoardState, cut: (typeof cutPoints)[number]): Promise<void> {
-  const image = await lab.publish('rootfs', `power cut ${cut.name}`);
+  const t = board.profile.timeouts;
+  const image = await publish(board, lab, 'rootfs', `power cut ${cut.name}`);
   await push(board, lab, image);
   await followToSysupgrade(board, image);
-  if (cut.after) await board.events.waitFor(cut.after, { phase: 'install', timeoutMs: board.profile.timeouts.install });
-  await board.cutPower();
-  await board.powerOn();
-  await board.waitForShell('boot after the power cut');
+  const after = cut.after;
+  if (after) await inPhase(board, 'install', t.install, (d) => awaitEvent(board.events, after, d));
+  await inPhase(board, 'boot after the power cut', t.boot, async (d) => {
+    await board.cutPower();
+    await board.powerOn();
+    await board.waitForShell(d);
+  });
   const now = await noteState(board);
-  test.expect(now.slot, `slot after a cut ${cut.name}`).toBe(cut.newSlot ? (before.slot === 'A' ? 'B' : 'A') : before.slot);
-  test.expect(now.version, `version after a cut ${cut.name}`).toBe(cut.newSlot ? image.record.versionNumber : before.version);
-  expectSameData(before, now);
-  const fresh = await lab.publish('rootfs', `fresh update after a cut ${cut.name}`);
+  await inPhase(board, 'confirm', t.confirm, async () => {
+    test.expect(now.slot, `slot after a cut ${cut.name}`).toBe(cut.newSlot ? (before.slot === 'A' ? 'B' : 'A') : before.slot);
+    test.expect(now.version, `version after a cut ${cut.name}`).toBe(cut.newSlot ? image.record.versionNumber : before.version);
+    expectSameData(before, now);
+  });
+  const fresh = await publish(board, lab, 'rootfs', `fresh update after a cut ${cut.name}`);
   await update(board, lab, fresh);
   await expectUpdated(board, now, fresh);
 }

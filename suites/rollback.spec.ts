@@ -1,5 +1,5 @@
 import { test, requires } from '../harness/fixtures.ts';
-import { noteState, push, followToSysupgrade, expectUnchanged } from '../harness/suite/ota-flow.ts';
+import { noteState, publish, push, followToSysupgrade, expectUnchanged, inPhase, awaitEvent } from '../harness/suite/ota-flow.ts';
 
 // Scenario 5 (boards with rollback): an image that installs but does not boot (a kernel of random
 // bytes; a root without /sbin/init) must be rolled back by the bootloader's bootcount to the old
@@ -14,14 +14,17 @@ for (const u of unbootable) {
   test(`an image with ${u.what} is rolled back to the old slot`, async ({ board, lab }) => {
     requires(board, 'rollback');
     const before = await noteState(board, { sentinel: true });
-    const image = await lab.publish(u.variant, `rollback: ${u.what}`);
+    const image = await publish(board, lab, u.variant, `rollback: ${u.what}`);
     await push(board, lab, image);
     await followToSysupgrade(board, image);
     const t = board.profile.timeouts;
-    await board.events.waitFor('reboot', { phase: 'install', timeoutMs: t.install });
-    // Each failed boot costs one reboot budget; the bootloader then says it rolls back.
-    await board.events.waitFor('bootloader-rollback', { phase: 'rollback', timeoutMs: 4 * t.reboot });
-    await board.waitForShell('boot after the rollback', t.reboot);
+    await inPhase(board, 'install', t.install, (d) => awaitEvent(board.events, 'reboot', d));
+    // Each failed boot costs one reboot budget; the bootloader then says it rolls back, and the
+    // old slot boots (one more).
+    await inPhase(board, 'rollback', 5 * t.reboot, async (d) => {
+      await awaitEvent(board.events, 'bootloader-rollback', d);
+      await board.waitForShell(d);
+    });
     await expectUnchanged(board, before);
   });
 }

@@ -1,5 +1,5 @@
 import { test } from '../harness/fixtures.ts';
-import { noteState, update, expectUpdated, push, expectRefusal, expectUnchanged } from '../harness/suite/ota-flow.ts';
+import { noteState, publish, update, expectUpdated, push, expectRefusal, expectUnchanged, inPhase } from '../harness/suite/ota-flow.ts';
 
 // Scenario 2: damaged downloads (the lab service damages them on purpose) must each be refused
 // with the matching failure line, no sysupgrade call, and nothing changed; after all of them the
@@ -18,15 +18,17 @@ test('tampered images are refused with nothing changed; the next good update wor
   const before = await noteState(board, { sentinel: true });
   for (const d of damages) {
     await test.step(`${d.fault} is refused`, async () => {
-      const image = await lab.publish('rootfs', d.fault);
+      const image = await publish(board, lab, 'rootfs', d.fault);
       await push(board, lab, image, d.fault);
       const ev = await expectRefusal(board, 'validation-failed', board.profile.timeouts.download + board.profile.timeouts.validate);
-      test.expect(ev.fields.failedCheck, `the check failed, from: ${ev.line}`).toBe(d.check);
-      if ('imageType' in d) test.expect(ev.fields.imageType, `the image type refused, from: ${ev.line}`).toBe(d.imageType);
+      await inPhase(board, 'the refusal names the check', board.profile.timeouts.command, async () => {
+        test.expect(ev.fields.failedCheck, `the check failed, from: ${ev.line}`).toBe(d.check);
+        if ('imageType' in d) test.expect(ev.fields.imageType, `the image type refused, from: ${ev.line}`).toBe(d.imageType);
+      });
       await expectUnchanged(board, before);
     });
   }
-  const good = await lab.publish('rootfs', 'good update after tampered ones');
+  const good = await publish(board, lab, 'rootfs', 'good update after tampered ones');
   await update(board, lab, good);
   await expectUpdated(board, before, good);
 });

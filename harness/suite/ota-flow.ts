@@ -29,6 +29,11 @@ function on(board: Board): PhaseOptions {
   return { log: board.log, board: board.profile.name, lastLines: () => board.events.lastLines() };
 }
 
+/** A phase of a scenario's own (a power cut, a rollback), on the board: its steps in the report and the harness log. */
+export function inPhase<T>(board: Board, name: string, budgetMs: number, body: (deadline: Deadline) => Promise<T>): Promise<T> {
+  return phase(name, budgetMs, body, on(board));
+}
+
 /** The next OTA event of `kinds`, within what is left of the phase. */
 export function awaitEvent(events: OtaEventLog, kinds: OtaEventKind | OtaEventKind[], deadline: Deadline, failOn?: OtaEventKind[]): Promise<OtaEvent> {
   return events.waitFor(kinds, { phase: deadline.phase, timeoutMs: deadline.remainingMs(), failOn });
