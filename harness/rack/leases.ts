@@ -15,7 +15,7 @@ export interface AcquireRequest {
   store: LeaseStore;
   /** Board ids to try, in order of preference. */
   boards: readonly string[];
-  /** What is wanted, as a message says it: `a sama5d2 board with tags [usb-power]`. */
+  /** What is wanted, as a message says it: `sama5d2 board with tags usb-power`. */
   want: string;
   holder: Holder;
   kind: LeaseKind;
@@ -78,6 +78,7 @@ export async function acquire(r: AcquireRequest): Promise<Lease> {
   const deadline = r.deadline || r.timeoutMs ? deadlineOf(r, 0) : undefined;
   const noneFree = async (waitedMs: number) => new NoBoardFreeError(r.want, waitedMs, describeBoards(r.boards, await r.store.snapshot()), r.store.description);
   if (!deadline || deadline.expired()) throw await noneFree(0);
+  const waitMs = deadline.remainingMs();
   try {
     return await waitUntil<Lease>({
       awaited: `a free ${r.want}`,
@@ -107,7 +108,7 @@ export async function acquire(r: AcquireRequest): Promise<Lease> {
       },
     });
   } catch (e) {
-    if (e instanceof WaitTimeoutError) throw await noneFree(deadline.budgetMs);
+    if (e instanceof WaitTimeoutError) throw await noneFree(waitMs);
     throw e;
   }
 }
