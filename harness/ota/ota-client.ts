@@ -3,7 +3,7 @@ import type { PartnerConf } from './partner-conf.ts';
 import type { OtaRecord } from './record.ts';
 import { postFile, ImageFileError, UploadStalledError } from './post-file.ts';
 import { redact, redactUrl } from '../secrets.ts';
-import { NotAnOtaServiceError, OtaServiceError, OtaServiceTimeoutError, OtaServiceUnreachableError, serviceAnswerError } from './service-errors.ts';
+import { NotAnOtaServiceError, OtaServiceError, OtaServiceTimeoutError, OtaServiceUnreachableError, networkReason, serviceAnswerError } from './service-errors.ts';
 
 export { NotAnOtaServiceError, OtaServiceError, OtaServiceTimeoutError, OtaServiceUnreachableError } from './service-errors.ts';
 
@@ -113,7 +113,7 @@ export class OtaServiceClient {
           await delay(this.retryBaseMs * 2 ** attempt);
           continue;
         }
-        throw new OtaServiceUnreachableError(what, redactUrl(this.conf.baseUrl), new Error(this.redact(String((e as { cause?: { code?: string } })?.cause?.code ?? (e as { code?: string })?.code ?? (e as Error)?.message))));
+        throw new OtaServiceUnreachableError(what, redactUrl(this.conf.baseUrl), this.redact(networkReason(e)));
       }
       const answer = { what, status: res.status, url: shownUrl, contentType: res.headers.get('content-type') ?? '', text };
       if ((o.ok ?? [200]).includes(res.status)) return answer;

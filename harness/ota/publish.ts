@@ -1,5 +1,6 @@
 import type { OtaServiceClient, FirmwareImageView } from './ota-client.ts';
 import type { OtaRecord } from './record.ts';
+import { LabFault } from '../errors.ts';
 
 // The release flow the seed page describes, as one call: make the OTA record first (the build
 // bakes it into the image), build the image, upload it, store it, update the record with its
@@ -22,6 +23,7 @@ export async function publishImage(
   await client.updateRecord(record);
   await client.associate(record);
   const image = await client.findImage(record.versionNumber);
-  if (!image) throw new Error(`the OTA service lists no firmware image for versionNumber ${record.versionNumber} right after the upload`);
+  // The service took the image and then does not list it: the service is broken, not the image.
+  if (!image) throw new LabFault(`the OTA service lists no firmware image for versionNumber ${record.versionNumber} right after the upload`, { phase: 'publish' });
   return { record, image, sha256 };
 }

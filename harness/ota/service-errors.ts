@@ -5,11 +5,17 @@ import { ConfError } from './partner-conf.ts';
 // service unreachable, silent, failing, or not an OTA service at all), the product (the service
 // refused the record or image the build made), or the configuration (credentials, ids; exit 2).
 
+/** Why a request failed on the network: the socket's code (ECONNREFUSED), or fetch's own reason ("bad port"). */
+export function networkReason(e: unknown): string {
+  const err = e as { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } } | undefined;
+  return String(err?.cause?.code ?? err?.cause?.message ?? err?.code ?? err?.message ?? e);
+}
+
 /** The service could not be reached (refused, reset, no route, unknown host), after the retries. */
 export class OtaServiceUnreachableError extends LabFault {
-  constructor(readonly what: string, readonly baseUrl: string, cause: unknown) {
-    const why = (cause as { cause?: { code?: string } })?.cause?.code ?? (cause as { code?: string })?.code ?? (cause as Error)?.message ?? String(cause);
-    super(`${what}: cannot reach the OTA service at ${baseUrl} (${why})`, { cause });
+  /** `reason`: networkReason() of the last failure, with any secret taken out. */
+  constructor(readonly what: string, readonly baseUrl: string, readonly reason: string) {
+    super(`${what}: cannot reach the OTA service at ${baseUrl} (${reason})`);
   }
 }
 
