@@ -4,14 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// `hil log` run as its own process (the command registered on a commander program, as main.ts
-// does), on a saved harness log and on standard input.
+// `hil log` run as a user runs it (node bin/hil.js), on a saved harness log and on standard input.
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-function run(args: string[], entry: string, stdin?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function run(args: string[], stdin?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [entry, ...args], { cwd: root, env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(process.execPath, [path.join(root, 'bin/hil.js'), ...args], { cwd: root, env: { ...process.env, FORCE_COLOR: '0' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b));
@@ -29,33 +28,25 @@ const saved = [
 ].join('\n');
 
 test('hil log prints a saved harness log for people, from a file and from stdin; an unreadable file is exit 2', async ({}, testInfo) => {
-  // The entry sits in the project, where its imports (commander) resolve.
-  fs.mkdirSync(path.join(root, '.cache'), { recursive: true });
-  const entry = path.join(fs.mkdtempSync(path.join(root, '.cache', 'hil-log-test-')), 'hil-log.mts');
-  fs.writeFileSync(entry, `import { Command } from 'commander';\nimport { registerLogCommand } from '${root}/harness/cli/log-command.ts';\nconst program = new Command('hil');\nregisterLogCommand(program);\nawait program.parseAsync(process.argv);\n`);
-  try {
-    const file = testInfo.outputPath('harness.log');
-    fs.writeFileSync(file, `${saved}\n`);
+  const file = testInfo.outputPath('harness.log');
+  fs.writeFileSync(file, `${saved}\n`);
 
-    const fromFile = await run(['log', file], entry);
-    expect(fromFile.stderr, 'stderr').toBe('');
-    expect(fromFile.status, 'exit code').toBe(0);
-    const lines = fromFile.stdout.trimEnd().split('\n');
-    expect(lines, 'one line out for each line in').toHaveLength(4);
-    expect(lines[0], 'a phase starting').toMatch(/^06:00:00\.000 \+0\.0s INFO: sama5d2 \[download\] phase start \{"budgetMs":600000\}$/);
-    expect(lines[1], 'an OTA event, 75.2 s after the first line').toMatch(/^06:01:15\.200 \+75\.2s INFO: sama5d2 ota event ota-allowed .*LocalOtaAllowed\(5, 7112\)/);
-    expect(lines[2], 'a line that is not JSON').toBe('not a JSON line');
-    expect(lines[3], 'a phase failing').toMatch(/^06:02:00\.000 \+120\.0s WARN: sama5d2 \[verify\] phase failed/);
+  const fromFile = await run(['log', file]);
+  expect(fromFile.stderr, 'stderr').toBe('');
+  expect(fromFile.status, 'exit code').toBe(0);
+  const lines = fromFile.stdout.trimEnd().split('\n');
+  expect(lines, 'one line out for each line in').toHaveLength(4);
+  expect(lines[0], 'a phase starting').toMatch(/^06:00:00\.000 \+0\.0s INFO: sama5d2 \[download\] phase start \{"budgetMs":600000\}$/);
+  expect(lines[1], 'an OTA event, 75.2 s after the first line').toMatch(/^06:01:15\.200 \+75\.2s INFO: sama5d2 ota event ota-allowed .*LocalOtaAllowed\(5, 7112\)/);
+  expect(lines[2], 'a line that is not JSON').toBe('not a JSON line');
+  expect(lines[3], 'a phase failing').toMatch(/^06:02:00\.000 \+120\.0s WARN: sama5d2 \[verify\] phase failed/);
 
-    const fromStdin = await run(['log', '-'], entry, saved);
-    expect(fromStdin.status, 'exit code with -').toBe(0);
-    expect(fromStdin.stdout, 'stdin is rendered as the file is').toBe(fromFile.stdout);
+  const fromStdin = await run(['log', '-'], saved);
+  expect(fromStdin.status, 'exit code with -').toBe(0);
+  expect(fromStdin.stdout, 'stdin is rendered as the file is').toBe(fromFile.stdout);
 
-    const missing = await run(['log', testInfo.outputPath('no-such.log')], entry);
-    expect(missing.status, 'exit code of an unreadable file').toBe(2);
-    expect(missing.stderr, 'says which file').toContain('hil log: cannot read');
-    expect(missing.stderr, 'says which file').toContain('no-such.log: ENOENT');
-  } finally {
-    fs.rmSync(path.dirname(entry), { recursive: true, force: true });
-  }
+  const missing = await run(['log', testInfo.outputPath('no-such.log')]);
+  expect(missing.status, 'exit code of an unreadable file').toBe(2);
+  expect(missing.stderr, 'says which file').toContain('hil log: cannot read');
+  expect(missing.stderr, 'says which file').toContain('no-such.log: ENOENT');
 });
