@@ -28,9 +28,9 @@ test('a started PostgreSQL answers on loopback; stop ends it and removes its fol
 
 test('a PostgreSQL started by a process that is killed with SIGKILL stops by itself', async () => {
   const script = `import { startPostgres } from './harness/testing/postgres-server.ts';
-    const s = await startPostgres(); process.stdout.write(JSON.stringify({ pid: s.pid }) + '\\n'); setInterval(() => {}, 1000);`;
+    const s = await startPostgres(); process.stdout.write(JSON.stringify({ pid: s.pid, dir: s.dir }) + '\\n'); setInterval(() => {}, 1000);`;
   const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const pid = await waitUntil<number>({
+  const { pid, dir } = await waitUntil<{ pid: number; dir: string }>({
     awaited: 'the PostgreSQL pid from its owner',
     where: `pid ${owner.pid}`,
     timeoutMs: 30_000,
@@ -39,8 +39,8 @@ test('a PostgreSQL started by a process that is killed with SIGKILL stops by its
       let out = '';
       const onData = (b: Buffer) => {
         out += b.toString();
-        const m = /\{"pid":(\d+)\}/.exec(out);
-        if (m) resolve(Number(m[1]));
+        const line = out.split('\n').find((l) => l.startsWith('{"pid":'));
+        if (line) resolve(JSON.parse(line) as { pid: number; dir: string });
       };
       owner.stdout!.on('data', onData);
       return () => owner.stdout!.off('data', onData);
@@ -59,4 +59,6 @@ test('a PostgreSQL started by a process that is killed with SIGKILL stops by its
       return () => clearInterval(t);
     },
   });
+  // Its owner died before it could remove the data folder.
+  fs.rmSync(dir, { recursive: true, force: true });
 });
