@@ -17,17 +17,17 @@ export interface FailureNote {
   phase?: string;
 }
 
-interface Record {
+interface TestNotes {
   notes: { error: Error; note: FailureNote }[];
   /** The phase under way, for a Playwright timeout (nothing else says where the time went). */
   phase?: string;
 }
 
-const records = new WeakMap<TestInfo, Record>();
+const records = new WeakMap<TestInfo, TestNotes>();
 /** Errors of the worker's own fixtures (the profile, the lab, the virtual board's build): they fail every test of the worker. */
-const workerNotes: Record['notes'] = [];
+const workerNotes: TestNotes['notes'] = [];
 
-function recordOf(testInfo: TestInfo): Record {
+function recordOf(testInfo: TestInfo): TestNotes {
   let r = records.get(testInfo);
   if (!r) records.set(testInfo, (r = { notes: [] }));
   return r;
