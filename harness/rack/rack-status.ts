@@ -41,9 +41,12 @@ export function rackStatus(inv: RackInventory, snap: StoreSnapshot, store: strin
   return { store, now: snap.now.toISOString(), inventory: inv.file ?? null, boards };
 }
 
-function inSeconds(iso: string, now: string): string {
+/** "in 45 s", "in 90 min", "in 26 h" */
+function fromNow(iso: string, now: string): string {
   const s = Math.round((Date.parse(iso) - Date.parse(now)) / 1000);
-  return s >= 0 ? `in ${s} s` : `${-s} s ago`;
+  const a = Math.abs(s);
+  const span = a < 120 ? `${a} s` : a < 2 * 3600 ? `${Math.round(a / 60)} min` : `${Math.round(a / 3600)} h`;
+  return s >= 0 ? `in ${span}` : `${span} ago`;
 }
 
 /** The status for a person: one line a board, an out-of-service board's last console lines under it. */
@@ -57,7 +60,7 @@ export function formatRackStatus(s: RackStatus): string {
     const parts: string[] = [];
     if (b.lease) {
       const h = b.lease.holder;
-      parts.push(`${b.lease.kind === 'reservation' ? 'reserved' : 'leased'} by ${h.host} pid ${h.pid} (${h.job}) since ${b.lease.since}, expires ${b.lease.expiresAt} (${inSeconds(b.lease.expiresAt, s.now)})`);
+      parts.push(`${b.lease.kind === 'reservation' ? 'reserved' : 'leased'} by ${h.host} pid ${h.pid} (${h.job}) since ${b.lease.since}, expires ${b.lease.expiresAt} (${fromNow(b.lease.expiresAt, s.now)})`);
     }
     if (b.outOfService) parts.unshift(`OUT OF SERVICE since ${b.outOfService.since} by ${b.outOfService.by}: ${b.outOfService.reason}`);
     if (!parts.length) parts.push('free');
