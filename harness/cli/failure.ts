@@ -32,9 +32,12 @@ function isErrno(e: unknown): e is Errno {
   return e instanceof Error && typeof (e as Errno).code === 'string' && typeof (e as Errno).syscall === 'string';
 }
 
+/** Errors whose message already says what input was wrong and what was expected. */
+const isBadInput = (e: unknown): boolean => e instanceof UsageError || e instanceof ConfError || e instanceof ProfileError || e instanceof ImageFileError;
+
 export function exitCodeOf(e: unknown): number {
   if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
-  if (e instanceof UsageError || e instanceof ConfError || e instanceof ProfileError || e instanceof ImageFileError) return EXIT.badInput;
+  if (isBadInput(e)) return EXIT.badInput;
   if (e instanceof HilError) return e.failureClass === 'lab-fault' ? EXIT.labFault : EXIT.failed;
   if (e instanceof StateError) return EXIT.failed;
   if (isErrno(e) && inputErrnos.has(e.code!)) return EXIT.badInput;
@@ -63,8 +66,7 @@ export function failureText(e: unknown, o: { debug?: boolean } = {}): string {
   } else if (isErrno(e)) {
     text = errnoMessage(e);
   } else if (e instanceof Error) {
-    const known = e instanceof UsageError || e instanceof StateError || e instanceof ConfError || e instanceof ProfileError || e instanceof ImageFileError;
-    text = known ? e.message : `unexpected ${e.name}: ${e.message}${o.debug ? '' : ' (run with --debug for the stack)'}`;
+    text = isBadInput(e) || e instanceof StateError ? e.message : `unexpected ${e.name}: ${e.message}${o.debug ? '' : ' (run with --debug for the stack)'}`;
   } else {
     text = `unexpected failure: ${String(e)}`;
   }
