@@ -14,6 +14,9 @@ import { eventsHeader, formatEventRow, formatTimeline } from '../logs/report-tex
 /** Output bytes gathered before one write. */
 const WRITE_BATCH = 1 << 16;
 
+/** Something to block on for a few milliseconds. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
 /** Buffered blocking writes to a file descriptor (stdout may be a non-blocking pipe: wait for room). */
 class SyncWriter {
   private parts: string[] = [];
@@ -40,7 +43,7 @@ class SyncWriter {
         off += fs.writeSync(this.fd, buf, off);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // the reader is behind: let it read
+        Atomics.wait(pause, 0, 0, 5); // the reader is behind: let it read
       }
     }
   }
