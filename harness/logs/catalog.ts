@@ -90,6 +90,11 @@ export interface CatalogEntry {
  */
 export const MAX_MATCHED_LINE = 4096;
 
+/** The part of a line that is matched: all of it, up to MAX_MATCHED_LINE. */
+export function matchedPart(line: string): string {
+  return line.length > MAX_MATCHED_LINE ? line.slice(0, MAX_MATCHED_LINE) : line;
+}
+
 /** Occurrences of the needle a pattern is tried at: a real line has one; a hostile one cannot multiply the work. */
 const MAX_TRIES = 4;
 

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { catalog, matchEntry, MAX_MATCHED_LINE, type OtaEventFields, type OtaEventKind } from './catalog.ts';
+import { catalog, matchEntry, matchedPart, MAX_MATCHED_LINE, type OtaEventFields, type OtaEventKind } from './catalog.ts';
 import { normalizeConsoleText } from '../console/text-normalizer.ts';
 import { LineSplitter } from './line-splitter.ts';
 
@@ -29,7 +29,7 @@ const KLOGD = /(?:^|\s)kernel: /;
 
 /** Parses one line; undefined when it is not an OTA line. A line past MAX_MATCHED_LINE is cut first. */
 export function parseLine(fullLine: string, lineNo: number, seenAt?: number): OtaEvent | undefined {
-  const line = fullLine.length > MAX_MATCHED_LINE ? fullLine.slice(0, MAX_MATCHED_LINE) : fullLine;
+  const line = matchedPart(fullLine);
   let s: RegExpExecArray | null | undefined;
   for (const entry of catalog) {
     const m = matchEntry(entry, line);
@@ -62,7 +62,7 @@ export class LogParser {
 
   push(line: string): OtaEvent | undefined {
     const ev = parseLine(line, ++this.lineNo);
-    const time = ev ? ev.syslogTime ?? syslogTimeOf(ev.line) : syslogTimeOf(line.length > MAX_MATCHED_LINE ? line.slice(0, MAX_MATCHED_LINE) : line);
+    const time = ev ? ev.syslogTime ?? syslogTimeOf(ev.line) : syslogTimeOf(matchedPart(line));
     if (ev && !ev.syslogTime && this.lastTime) ev.timeAfter = this.lastTime;
     if (time) this.lastTime = time;
     return ev;
