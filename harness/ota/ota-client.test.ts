@@ -96,6 +96,18 @@ test('an HTML page where the service should be is "not an OTA service", a lab fa
   expect(e.message).toContain(`log in: ${peer.url}/oauth/token answered 200 text/html ("<!doctype html><title>Router login</title>"), not JSON: is ${peer.url} an OTA service?`);
 });
 
+test("a web server's HTML error page is not an OTA service's refusal: a lab fault, not a configuration error", async () => {
+  peer = await scriptedService((req, res) => {
+    if (req.url === '/oauth/token') return false;
+    res.writeHead(404, { 'content-type': 'text/html' }).end('<html><h1>404 Not Found</h1></html>');
+    return true;
+  });
+  const e = await new OtaServiceClient(confFor(peer.url)).listImages().catch((x) => x);
+  expect(e).toBeInstanceOf(NotAnOtaServiceError);
+  expect(e.message).toContain('list the firmware images: ');
+  expect(e.message).toContain('answered 404 text/html ("<html><h1>404 Not Found</h1></html>")');
+});
+
 test('a service that is not there is a lab fault after the retries; a URL with a password never shows it', async () => {
   const port = await freePort();
   const e = await new OtaServiceClient(confFor(`http://admin:${SECRET_PW}@127.0.0.1:${port}`), { retries: 1, retryBaseMs: 10 }).listImages().catch((x) => x);

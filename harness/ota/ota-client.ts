@@ -107,7 +107,7 @@ export class OtaServiceClient {
         if (e instanceof ImageFileError) throw e;
         if (isTimeout(e)) {
           const how = o.file ? `${method} ${shownUrl}: no progress for ${seconds}` : `${method} ${shownUrl} gave no answer within ${seconds}`;
-          throw new OtaServiceTimeoutError(what, `${how} (--timeout)`, this.requestTimeoutMs);
+          throw new OtaServiceTimeoutError(what, how, this.requestTimeoutMs);
         }
         if (attempt < this.retries) {
           await delay(this.retryBaseMs * 2 ** attempt);
@@ -126,7 +126,7 @@ export class OtaServiceClient {
         this.token = undefined;
         continue;
       }
-      if (answer.contentType.startsWith('text/html')) this.json(answer); // a web page is no OTA service's refusal
+      if (answer.contentType.startsWith('text/html')) throw this.notAnOtaService(answer); // a web page is no OTA service's refusal
       let msg = text.slice(0, 300);
       let trace: string | undefined;
       try {
@@ -145,9 +145,13 @@ export class OtaServiceClient {
     try {
       return JSON.parse(a.text) as T;
     } catch {
-      const sample = this.redact(a.text.replace(/\s+/g, ' ').trim().slice(0, 60));
-      throw new NotAnOtaServiceError(a.what, a.url, redactUrl(this.conf.baseUrl), a.status, a.contentType.split(';')[0], sample);
+      throw this.notAnOtaService(a);
     }
+  }
+
+  private notAnOtaService(a: Answer): NotAnOtaServiceError {
+    const sample = this.redact(a.text.replace(/\s+/g, ' ').trim().slice(0, 60));
+    return new NotAnOtaServiceError(a.what, a.url, redactUrl(this.conf.baseUrl), a.status, a.contentType.split(';')[0], sample);
   }
 
   /** Gets the access token now (it is otherwise fetched by the first call), to find a bad login early. */
