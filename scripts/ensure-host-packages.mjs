@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 
 const groups = {
   test: ['socat', 'openssh-server', 'openssh-client', 'busybox-static', 'openssl', 'curl'],
-  vboard: ['qemu-system-arm', 'qemu-utils', 'u-boot-qemu', 'u-boot-tools', 'dosfstools', 'mtools', 'fdisk', 'e2fsprogs', 'kmod', 'cpio', 'mmdebstrap', 'busybox-static', 'dropbear-bin', 'openssh-client', 'chromium'],
+  vboard: ['qemu-system-arm', 'qemu-utils', 'u-boot-qemu', 'u-boot-tools', 'dosfstools', 'mtools', 'fdisk', 'e2fsprogs', 'kmod', 'cpio', 'mmdebstrap', 'busybox-static', 'dropbear-bin', 'openssh-client', 'chromium', 'ser2net'],
 };
 
 const wanted = [...new Set(process.argv.slice(2).flatMap((g) => groups[g] ?? []))];
