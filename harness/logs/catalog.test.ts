@@ -97,6 +97,22 @@ test("the virtual board's sysupgrade lines give install-writing, slot-switched a
   expect(failed).toMatchObject({ kind: 'install-failed', fields: { reason: 'header type 04, expected 05 (tar.gz)' } });
 });
 
+test("the board twins' sysupgrade lines give install-writing and slot-switched too", () => {
+  for (const [twin, vars, device, from, to] of [
+    ['sama5d2', { img: '/tmp/ota_type_5.img', next: '3', current: '2' }, '/dev/mmcblk0p3', '2', '3'],
+    ['bbgw', { img: '/tmp/ota_type_5.img', next: '4', current: '0:3' }, '/dev/mmcblk1p4', '0:3', '0:4'],
+  ] as const) {
+    const sysupgrade = fs.readFileSync(path.join(guest, `../twins/${twin}/guest/sbin/sysupgrade`), 'utf8');
+    const host = fs.readFileSync(path.join(guest, `../twins/${twin}/guest/etc/hostname`), 'utf8').trim();
+    const writing = expand(template(sysupgrade, /^log "(I writing [^"]*)"$/m, `${twin} sbin/sysupgrade`), vars);
+    expect(parseLine(`Nov 27 06:00:01 ${host} sysupgrade[301]: ${writing}`, 1), writing).toMatchObject({ kind: 'install-writing', fields: { path: '/tmp/ota_type_5.img', device } });
+    const switched = expand(template(sysupgrade, /^log_console "(I boot_?part switched [^"]*)"$/m, `${twin} sbin/sysupgrade`), vars);
+    for (const line of [`sysupgrade[301]: ${switched}`, `Nov 27 06:00:09 ${host} sysupgrade[301]: ${switched}`]) {
+      expect(parseLine(line, 1), line).toMatchObject({ kind: 'slot-switched', fields: { fromPartition: from, toPartition: to } });
+    }
+  }
+});
+
 test("the virtual board's boot script's rollback gives bootloader-rollback, on the console only", () => {
   const format = template(script('boot.cmd'), /echo "(ota-hil: boot_part [^"]*rolling back)"/, 'boot.cmd');
   const line = expand(format, { boot_part: '3', bootlimit: '3' });

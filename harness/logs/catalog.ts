@@ -1,6 +1,7 @@
 // The lines the OTA job is followed by: hubby, attrd, otamgr and sysupgrade as logged on a real
-// Afero board (see docs/log-events.md for the source of each), the virtual board's own lines for
-// the steps whose real wording is not public (marked origin 'virtual-board'), plus the bootloader
+// Afero board (see docs/log-events.md for the source of each), the lab's virtual boards' own lines
+// (the virtual board and the board twins) for the steps whose real wording is not public or that
+// the product does not log (marked origin 'virtual-board'), plus the bootloader
 // and kernel banners that show a reboot happened. A pattern matches wherever its needle is in a
 // line, so a console prompt or a syslog prefix before it does not matter.
 //
@@ -74,7 +75,7 @@ export interface CatalogEntry {
   kind: OtaEventKind;
   /** Where the line comes from, for the docs and for reading a failure. Kernel and bootloader lines count only as the console prints them. */
   source: 'hubby' | 'attrd' | 'otamgr' | 'sysupgrade' | 'shell' | 'bootloader' | 'kernel' | 'init';
-  /** Set for a line only the virtual board prints; absent for the real product's lines. */
+  /** Set for a line only the lab's virtual boards (virtual, twins) print; absent for the real product's lines. */
   origin?: 'virtual-board';
   /** A literal every matching line contains where the pattern starts. */
   needle: string;
@@ -146,6 +147,8 @@ const entries: CatalogEntry[] = [
   { kind: 'install-failed', source: 'sysupgrade', needle: 'sysupgrade', pattern: /sysupgrade(?:\[\d+\])?: (?:E |ERROR:? )([\s\S]*)$/, fields: (m) => ({ reason: m[1] }) },
   { kind: 'install-writing', source: 'sysupgrade', origin: 'virtual-board', needle: ': I writing ', pattern: /(?<=sysupgrade\[\d+\]): I writing (\S+)(?: to (\S+))?/, fields: (m) => ({ path: m[1], ...(m[2] ? { device: m[2] } : {}) }) },
   { kind: 'slot-switched', source: 'sysupgrade', origin: 'virtual-board', needle: ': I boot_part switched', pattern: /(?<=sysupgrade\[\d+\]): I boot_part switched(?: from (\w+) to (\w+))?/, fields: (m) => (m[1] ? { fromPartition: m[1], toPartition: m[2] } : {}) },
+  // the BBGW twin, which switches as Afero's BBGW script does (bootpart=0:<N> in uEnv.txt)
+  { kind: 'slot-switched', source: 'sysupgrade', origin: 'virtual-board', needle: ': I bootpart switched', pattern: /(?<=sysupgrade\[\d+\]): I bootpart switched(?: from ([\w:]+) to ([\w:]+))?/, fields: (m) => (m[1] ? { fromPartition: m[1], toPartition: m[2] } : {}) },
   // the reboot, as the kernel, init and bootloaders print it
   { kind: 'reboot', source: 'kernel', needle: 'reboot: Restarting system', pattern: /reboot: Restarting system/ },
   { kind: 'reboot', source: 'kernel', needle: 'The system is going down NOW!', pattern: /The system is going down NOW!/ },
