@@ -67,9 +67,11 @@ test('a check on a board whose SSH is gone is a lab fault', async ({}, testInfo)
   const board = boardOn(gone.target, '/afero_nv', testInfo.outputPath('console.log'));
   try {
     await board.ssh.connect();
+    const lost = new Promise((resolve) => board.ssh.once('disconnected', resolve));
     await gone.stop(); // sshd and its sessions killed, as a board that drops off the network
+    await lost;
     const err = await board.check('cat /etc/full_ota_record.json', 'the OTA record').catch((e: unknown) => e);
-    expect(err, 'SSH unreachable').toBeInstanceOf(LabFault);
+    expect(err, `SSH unreachable (${String(err)})`).toBeInstanceOf(LabFault);
     expect((err as LabFault).failureClass, 'class').toBe('lab-fault');
   } finally {
     board.ssh.close();
