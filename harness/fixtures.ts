@@ -14,7 +14,7 @@ import { virtualLab, partnerLab, type Lab } from './suite/lab.ts';
 import { attachOtaReport } from './report/attach-ota-report.ts';
 import { readState, vboardRunDir, type VboardState } from './vboard/run-state.ts';
 import { LabFault } from './errors.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, wantsLiveLog } from './logger.ts';
 import { test as base } from './suite/hil-test.ts';
 import { phase, PHASE_MARGIN_MS } from './suite/phase.ts';
 import { lockBoard, type BoardLock } from './suite/board-lock.ts';
@@ -159,7 +159,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
       testInfo.setTimeout(testTimeoutFor(profile));
       const transcript = testInfo.outputPath('console.log');
       const logFile = testInfo.outputPath('harness.log');
-      const log = createLogger(logFile);
+      const log = createLogger(logFile, 'debug', { live: wantsLiveLog() });
       const fresh = vboard && !keptVboard;
       let board: Board;
       if (fresh) {

@@ -72,15 +72,14 @@ function liveStream(start: number): pino.DestinationStream {
 
 /**
  * A logger writing `file`; `close()` ends the file (a test's log is attached after it).
- * `o.live`: also show it on the terminal (default: wantsLiveLog()), from `info` up.
+ * `o.live`: also show it on the terminal, from `info` up (the board fixture passes wantsLiveLog()).
  */
 export function createLogger(file: string, level: pino.Level = 'debug', o: { live?: boolean } = {}): pino.Logger & { close(): void } {
   // pino's redact paths: a name with a dash needs bracket form; wildcards reach nested objects.
   const key = (f: string) => (/^\w+$/.test(f) ? f : `["${f}"]`);
   const censored = secretFieldNames.flatMap((f) => [key(f), `*.${key(f)}`, `*.*.${key(f)}`]);
   const destination = pino.destination({ dest: file, sync: true, mkdir: true });
-  const live = o.live ?? wantsLiveLog();
-  const stream = live ? pino.multistream([{ level, stream: destination }, { level: 'info', stream: liveStream(Date.now()) }]) : destination;
+  const stream = o.live ? pino.multistream([{ level, stream: destination }, { level: 'info', stream: liveStream(Date.now()) }]) : destination;
   const logger = pino({ level, redact: { paths: censored, censor: '[secret]' }, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, stream);
   return Object.assign(logger, { close: () => destination.end() });
 }
