@@ -4,6 +4,8 @@ import { benchParseThroughput } from './parse-throughput.ts';
 import { benchSftpVsScp } from './sftp-vs-scp.ts';
 import { benchOtaService } from './ota-service-throughput.ts';
 import { benchVirtualBoard } from './virtual-board.ts';
+import { benchLoginStorm } from './login-storm.ts';
+import { benchParseBigLog } from './parse-big-log.ts';
 
 // `npm run bench`: figures, not pass/fail. Ratios are measured side by side in one run, since
 // this machine is noisy. Results also go to reports/bench.json.
@@ -29,6 +31,14 @@ line(`  ssh2 ${sftp.ssh2MiBps} MiB/s   scp ${sftp.scpMiBps} MiB/s   ratio ${sftp
 fs.mkdirSync('reports', { recursive: true });
 fs.writeFileSync('reports/bench.json', `${JSON.stringify(results, null, 2)}\n`);
 line('written: reports/bench.json');
+
+line('hil parse-log on a generated 1 GiB syslog (--json and text): wall time, lines/s, peak RSS   (target < 200 MiB, >= 100k lines/s)');
+results.parseBigLog = await benchParseBigLog();
+fs.writeFileSync('reports/bench.json', `${JSON.stringify(results, null, 2)}\n`);
+
+line('lab OTA service: device-poll latency while 200 logins run at once   (target p99 < 100 ms)');
+results.loginStorm = await benchLoginStorm();
+fs.writeFileSync('reports/bench.json', `${JSON.stringify(results, null, 2)}\n`);
 
 line('lab OTA service, 256 MiB image: the harness client vs curl (median of 5, alternating), and RSS under 20 concurrent downloads');
 const svc = await benchOtaService();
