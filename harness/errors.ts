@@ -109,6 +109,12 @@ export class ConsoleGoneError extends LabFault {}
 /** The board does not answer on SSH, or the connection dropped. */
 export class SshUnreachableError extends LabFault {}
 
+/**
+ * SSH will not work however long one waits: the private key cannot be read, or the board refuses
+ * it. Not retried: a board coming up does not change either.
+ */
+export class SshAuthError extends LabFault {}
+
 /** The SSH server presented a host key other than the pinned one: a different board, or a re-flashed one. */
 export class HostKeyMismatchError extends LabFault {
   constructor(where: string, expected: string, found: string) {

@@ -17,9 +17,21 @@ export class FileLogSource implements LineSource {
   async start(onLine: (line: string) => void): Promise<void> {
     const tail = new Tail(this.file, { startPos: this.from, force: true, sep: /\r?\n/ });
     tail.on('line', (line: string) => onLine(normalizeConsoleText(line).replace(/\n/g, ' ')));
-    // With force: true a missing file is reported again and again until it appears: not fatal.
+    // tail-file's start() returns before it has stat'ed the file's end: a line appended in between
+    // would be taken as part of the start position and never reported. 'ready' comes once the
+    // position is set and the file open. A missing file reports an error instead (again and again
+    // with force: true, not fatal): it is then read from its start when it appears.
+    await new Promise<void>((resolve) => {
+      const settle = () => {
+        tail.off('ready', settle);
+        tail.off('error', settle);
+        resolve();
+      };
+      tail.on('ready', settle);
+      tail.on('error', settle);
+      tail.start();
+    });
     tail.on('error', () => undefined);
-    await tail.start();
     this.tail = tail;
   }
 

@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import crypto from 'node:crypto';
 import { SshSession } from './ssh-session.ts';
 import { startOpenSshServer, type OpenSshServer } from '../testing/openssh-server.ts';
-import { HostKeyMismatchError, SshUnreachableError, WaitTimeoutError, CommandError } from '../errors.ts';
+import { HostKeyMismatchError, SshAuthError, SshUnreachableError, WaitTimeoutError, CommandError } from '../errors.ts';
+import { Deadline } from '../wait/deadline.ts';
+import { waitForPath } from '../process/wait-for-path.ts';
 import { sshFingerprint } from './fingerprint.ts';
 
 // Against a real OpenSSH server on a loopback high port, started for these tests.
@@ -130,4 +132,104 @@ test('a server that closes after its banner (sshd starting or stopping) ends the
   } finally {
     fake.close();
   }
+});
+
+// ---- faults (issue 10) ----
+
+test('a channel open the server never answers ends at the deadline, not never', async () => {
+  // A frozen sshd keeps the TCP connection up and answers nothing; keepalives off so that only
+  // the exec's own bound can end the wait.
+  session = new SshSession(server.target, { keepaliveIntervalMs: 0 });
+  await session.connect();
+  server.freeze();
+  try {
+    const t0 = Date.now();
+    const err = await session.exec('true', { deadline: Deadline.after(800, 'confirm') }).catch((e) => e);
+    expect(err).toBeInstanceOf(WaitTimeoutError);
+    expect(err.message).toContain(`[confirm] timed out after 0.8 s waiting for the board to start "true" on ${session.where}`);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  } finally {
+    server.thaw();
+  }
+});
+
+test('a connection lost while a command runs rejects as a lab fault, not as the command ending', async () => {
+  session = new SshSession(server.target);
+  await session.connect();
+  const marker = `${server.dir}/running`;
+  const pending = session.exec(`touch ${marker}; sleep 30`, { timeoutMs: 20_000, phase: 'install' }).catch((e) => e);
+  await waitForPath(marker, { timeoutMs: 10_000, what: 'the command to start' });
+  server.crash();
+  const err = await pending;
+  expect(err).toBeInstanceOf(SshUnreachableError);
+  expect(err.failureClass).toBe('lab-fault');
+  expect(err.message).toMatch(/^\[install\] ssh .*: the connection was lost while "touch .* sleep 30" ran/);
+});
+
+/** Ends a command the test started through sshd, by the pid it wrote (renamed into place whole). */
+function killRemote(pidFile: string): void {
+  const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+  expect(pid, `pid in ${pidFile}`).toBeGreaterThan(1);
+  process.kill(pid, 'SIGTERM');
+}
+
+test('a log stream that ends by itself is reported, one stopped by us is not', async () => {
+  session = new SshSession(server.target);
+  await session.connect();
+  const ended: Error[] = [];
+  const pidFile = `${server.dir}/follower.pid`;
+  const s = await session.stream(`echo $$ > ${pidFile}.new && mv ${pidFile}.new ${pidFile}; exec sleep 60`, () => undefined, { onEnd: (e) => ended.push(e) });
+  await waitForPath(pidFile, { timeoutMs: 10_000, what: 'the follower to start' });
+  const closed = once(s.channel, 'close');
+  killRemote(pidFile);
+  await closed;
+  expect(ended).toHaveLength(1);
+  expect(ended[0]).toBeInstanceOf(SshUnreachableError);
+  expect(ended[0].message).toMatch(/"echo .*; exec sleep 60" stopped: killed by signal SIGTERM/);
+  // sshd closes a channel once its command has exited: stop, then end the command.
+  fs.rmSync(pidFile);
+  const quiet = await session.stream(`echo $$ > ${pidFile}.new && mv ${pidFile}.new ${pidFile}; exec sleep 60`, () => undefined, { onEnd: (e) => ended.push(e) });
+  await waitForPath(pidFile, { timeoutMs: 10_000, what: 'the second follower to start' });
+  const quietClosed = once(quiet.channel, 'close');
+  quiet.stop();
+  killRemote(pidFile);
+  await quietClosed;
+  expect(ended).toHaveLength(1);
+});
+
+test('a key the board refuses, or one that cannot be read, fails waitUntilUp at once', async ({}, testInfo) => {
+  const otherKey = testInfo.outputPath('other_key');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
+  for (const privateKeyPath of [otherKey, '/nonexistent/key']) {
+    session?.close();
+    session = new SshSession({ ...server.target, privateKeyPath });
+    const t0 = Date.now();
+    const err = await session.waitUntilUp({ timeoutMs: 30_000, phase: 'boot' }).catch((e) => e);
+    expect(err).toBeInstanceOf(SshAuthError);
+    expect(err.failureClass).toBe('lab-fault');
+    expect(err.message).toContain(privateKeyPath);
+    expect(Date.now() - t0, 'not retried until the deadline').toBeLessThan(10_000);
+  }
+});
+
+test('concurrent connect() and SFTP transfers share one connection and one SFTP channel', async ({}, testInfo) => {
+  session = new SshSession(server.target);
+  await Promise.all([session.connect(), session.connect(), session.waitUntilUp({ timeoutMs: 10_000 })]);
+  const local = testInfo.outputPath('small.bin');
+  fs.writeFileSync(local, crypto.randomBytes(1000));
+  await Promise.all([session.put(local, `${server.dir}/a.bin`), session.put(local, `${server.dir}/b.bin`)]);
+  expect(fs.readFileSync(`${server.dir}/b.bin`).equals(fs.readFileSync(local))).toBe(true);
+  const log = server.log();
+  expect(log.match(/Accepted publickey for/g), log).toHaveLength(1);
+  expect(log.match(/subsystem 'sftp'/g), log).toHaveLength(1);
+});
+
+test('exec within a phase deadline: the command gets only what is left of it', async () => {
+  session = new SshSession(server.target);
+  await session.connect();
+  const phase = Deadline.after(700, 'confirm');
+  expect((await session.exec('echo quick', { deadline: phase, timeoutMs: 60_000 })).stdout).toBe('quick\n');
+  const err = await session.exec('sleep 30', { deadline: phase, timeoutMs: 60_000 }).catch((e) => e);
+  expect(err).toBeInstanceOf(WaitTimeoutError);
+  expect(err.message).toMatch(/^\[confirm\] timed out after 0\.\d s waiting for "sleep 30" to finish/);
 });

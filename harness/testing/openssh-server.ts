@@ -25,8 +25,9 @@ export interface OpenSshServer {
   freeze(): void;
   thaw(): void;
   stop(): Promise<void>;
+  /** What the running sshd has logged (its last 16 KiB): who logged in, which sessions started. */
+  log(): string;
 }
-
 
 function keygen(file: string, type = 'ecdsa'): void {
   execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', 'ota-hil-test', '-f', file]);
@@ -57,7 +58,13 @@ export async function startOpenSshServer(): Promise<OpenSshServer> {
       'PermitRootLogin prohibit-password',
       `AllowUsers ${user}`,
       'Subsystem sftp internal-sftp',
-      'LogLevel INFO',
+      // A board's shell reads no rc file for a command; Debian's bash does when sshd runs it
+      // (SSH_SOURCE_BASHRC), unless it is a nested shell. The host user's ~/.bashrc (pyenv or nvm
+      // init, which can wait a minute on a lock a killed session left behind) must not delay or
+      // break the tests' commands.
+      'SetEnv SHLVL=1',
+      // VERBOSE: sshd then logs each session it starts ("Starting session: subsystem 'sftp'..."), which tests count.
+      'LogLevel VERBOSE',
       '',
     ].join('\n'),
   );
@@ -102,6 +109,7 @@ export async function startOpenSshServer(): Promise<OpenSshServer> {
       if (proc) signalDescendants(proc.child.pid!, 'SIGKILL');
     },
     start,
+    log: () => proc?.output() ?? '',
     freeze() {
       if (proc) signalDescendants(proc.child.pid!, 'SIGSTOP');
     },

@@ -53,10 +53,17 @@ export class Deadline {
   }
 }
 
-/** A wait is given either a deadline (shared with its phase) or a plain timeout of its own. */
-export type WaitTime = { deadline: Deadline; timeoutMs?: undefined } | { timeoutMs: number; deadline?: undefined };
+/** A wait is given a deadline (shared with its phase), a timeout of its own, or both (the sooner wins). */
+export interface WaitTime {
+  deadline?: Deadline;
+  timeoutMs?: number;
+}
 
-/** The deadline a wait runs to: the given one, or a fresh one from its timeout. */
+/**
+ * The deadline a wait runs to: the given one, or a fresh one from its timeout. Given both, the wait
+ * has a bound of its own inside the phase: the sooner of the two.
+ */
 export function deadlineOf(o: { deadline?: Deadline; timeoutMs?: number; phase?: string }, defaultTimeoutMs: number): Deadline {
-  return o.deadline ?? Deadline.after(Math.min(o.timeoutMs ?? defaultTimeoutMs, MAX_TIMER_MS), o.phase);
+  if (o.deadline) return o.timeoutMs === undefined ? o.deadline : o.deadline.within(Math.min(o.timeoutMs, MAX_TIMER_MS));
+  return Deadline.after(Math.min(o.timeoutMs ?? defaultTimeoutMs, MAX_TIMER_MS), o.phase);
 }

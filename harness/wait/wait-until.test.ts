@@ -1,5 +1,6 @@
 import { test, expect } from '@playwright/test';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
+import net from 'node:net';
 import { waitUntil } from './wait-until.ts';
 import { Deadline } from './deadline.ts';
 import { WaitAbortedError, WaitTimeoutError } from '../errors.ts';
@@ -69,4 +70,42 @@ test('an abort ends the wait as aborted, and a watch that settles at once never 
   expect(err.message).toContain('board released');
   const at = await waitUntil({ awaited: 'x', where: 'y', timeoutMs: 60_000, lastLines: () => [], watch: (resolve) => resolve(42) });
   expect(at).toBe(42);
+});
+
+test('data that arrived before the deadline wins over a timer run late by a busy process', async () => {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const accepted = once(server, 'connection');
+  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  const [peer] = (await accepted) as [net.Socket];
+  try {
+    const got = waitUntil<string>({
+      awaited: 'a byte',
+      where: 'loopback',
+      timeoutMs: 100,
+      lastLines: () => [],
+      watch: (resolve) => {
+        const on = (d: Buffer) => resolve(d.toString());
+        client.on('data', on);
+        return () => client.off('data', on);
+      },
+    });
+    peer.write('x'); // in the kernel's buffer at once, read by the event loop later
+    const until = Date.now() + 300;
+    while (Date.now() < until); // the process is busy past the deadline, as under load
+    expect(await got).toBe('x');
+  } finally {
+    client.destroy();
+    peer.destroy();
+    server.close();
+  }
+});
+
+test('a timeout of its own inside a phase deadline: the sooner ends the wait, named by the phase', async () => {
+  const phase = Deadline.after(60_000, 'install');
+  const t0 = Date.now();
+  const err = await lineWait(new EventEmitter(), 'x', { deadline: phase, timeoutMs: 200 }).catch((e) => e);
+  expect(err).toBeInstanceOf(WaitTimeoutError);
+  expect(Date.now() - t0).toBeLessThan(5000);
+  expect(err.message).toContain('[install] timed out after 0.2 s');
 });

@@ -24,6 +24,11 @@ export interface WaitSpec<T> {
   /** What the timeout says about whose fault it is, and a note; default: a lab fault. */
   onTimeout?: () => { failureClass?: FailureClass; note?: string };
   /**
+   * The error a timeout raises, for a wait whose timeout has a meaning of its own (SSH that never
+   * came up is SshUnreachableError); default: a WaitTimeoutError from the fields above.
+   */
+  timeoutError?: (t: { budgetMs: number; phase: string | undefined }) => Error;
+  /**
    * Starts watching: calls `resolve` or `reject` when the awaited thing (or a failure) happens,
    * possibly at once. Returns what undoes the watching; it runs exactly once, however the wait ends.
    */
@@ -37,10 +42,12 @@ export function waitUntil<T>(spec: WaitSpec<T>): Promise<T> {
     let settled = false;
     let unwatch: (() => void) | void = undefined;
     let timer: NodeJS.Timeout | undefined;
+    let lastTurn: NodeJS.Immediate | undefined;
     const finish = (f: () => void) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearImmediate(lastTurn);
       spec.signal?.removeEventListener('abort', onAbort);
       // watch() may settle synchronously, before it has returned its undo.
       queueMicrotask(() => unwatch?.());
@@ -51,6 +58,7 @@ export function waitUntil<T>(spec: WaitSpec<T>): Promise<T> {
     spec.signal?.addEventListener('abort', onAbort, { once: true });
     const onTimeout = () =>
       finish(() => {
+        if (spec.timeoutError) return reject(spec.timeoutError({ budgetMs: deadline.budgetMs, phase }));
         const t = spec.onTimeout?.() ?? {};
         reject(
           new WaitTimeoutError({
@@ -75,6 +83,9 @@ export function waitUntil<T>(spec: WaitSpec<T>): Promise<T> {
     if (settled) return;
     const left = deadline.remainingMs();
     if (left === 0) return onTimeout();
-    timer = setTimeout(onTimeout, left);
+    // When the process was busy or descheduled past the deadline, the timer runs before the I/O
+    // that arrived in time has been read (timers come first in the event loop). One more turn
+    // (setImmediate runs after the poll phase) reads it: data that came in time is not a timeout.
+    timer = setTimeout(() => (lastTurn = setImmediate(onTimeout)), left);
   });
 }
