@@ -3,10 +3,11 @@
 # the OTA record $RECORD into $OUT, as the real build bakes the record into the image: the twin's
 # rootfs payload with the record as /etc/full_ota_record.json in front, as a gzip member of its own
 # holding one tar entry without an end-of-archive marker (as harness/vboard/rootfs-image.ts does).
-# Usage: RECORD=... OUT=... make-image.sh TWIN_BUILD_DIR [PAYLOAD]   (PAYLOAD default: rootfs)
+# Usage: RECORD=... OUT=... [VARIANT=...] make-image.sh TWIN_BUILD_DIR [PAYLOAD]
+# PAYLOAD (or VARIANT): rootfs (default), rootfs-no-init or rootfs-random-kernel (harness/suite/lab.ts ImageVariant).
 set -eu
 dir=${1:?usage: make-image.sh TWIN_BUILD_DIR [PAYLOAD]}
-payload=$dir/payloads/${2:-rootfs}.tar.gz
+payload=$dir/payloads/${2:-${VARIANT:-rootfs}}.tar.gz
 [ -f "$payload" ] || { echo "make-image.sh: no payload $payload" >&2; exit 2; }
 : "${RECORD:?RECORD: the OTA record file}" "${OUT:?OUT: the image to write}"
 tmp=$(mktemp -d)
