@@ -1,6 +1,7 @@
 import type { SerialConsole } from '../console/serial-console.ts';
 import type { LineSource } from './line-source.ts';
 import { awaitFollowerReady } from './follower-ready.ts';
+import type { Deadline } from '../wait/deadline.ts';
 
 export interface LogFollowerOptions {
   /** Prints this boot's lines from its start, then follows: for the first login after a boot. */
@@ -19,6 +20,7 @@ export interface LogFollowerOptions {
 export class ConsoleLogSource implements LineSource {
   readonly description: string;
   private unsubscribe: (() => void) | undefined;
+  private unwatchLoss: (() => void) | undefined;
 
   constructor(
     private readonly console: SerialConsole,
@@ -28,8 +30,10 @@ export class ConsoleLogSource implements LineSource {
     this.description = `${console.name}${logCommand ? ` running "${logCommand}"` : ''}`;
   }
 
-  async start(onLine: (line: string) => void): Promise<void> {
+  async start(onLine: (line: string) => void, onFailure?: (err: Error) => void): Promise<void> {
     this.unsubscribe = this.console.onLineReceived(onLine);
+    // A console that comes back after a gap goes on carrying lines; one given up on does not.
+    if (onFailure) this.unwatchLoss = this.console.onGivenUp(onFailure);
     if (this.logCommand) await this.startLogCommand();
   }
 
@@ -37,10 +41,11 @@ export class ConsoleLogSource implements LineSource {
    * Starts the log command (again, after a reboot, once logged in); returns once it follows.
    * `sinceBoot`: the board has just booted, so this boot's earlier lines are wanted too.
    */
-  async startLogCommand(o: { sinceBoot?: boolean } = {}): Promise<void> {
+  async startLogCommand(o: { sinceBoot?: boolean; deadline?: Deadline } = {}): Promise<void> {
     const command = (o.sinceBoot && this.opts.sinceBootCommand) || this.logCommand;
     if (!command) return;
-    await this.console.run(`(${command}) & echo $! > /tmp/.hil-log-follower.pid`, { check: true, phase: 'log follower' });
+    const phase = o.deadline?.phase ?? 'log follower';
+    await this.console.run(`(${command}) & echo $! > /tmp/.hil-log-follower.pid`, { check: true, phase, deadline: o.deadline });
     // The marker comes out after whatever the command replays: once it is seen, the replayed
     // lines are all in, and a push's lines cannot be mistaken for them.
     const probe = this.opts.readyProbe;
@@ -48,14 +53,17 @@ export class ConsoleLogSource implements LineSource {
     await awaitFollowerReady({
       where: this.description,
       subscribe: (f) => this.console.onLineReceived(f),
-      probe: (marker) => this.console.run(probe.replaceAll('{marker}', marker), { phase: 'log follower' }),
+      probe: (marker, deadline) => this.console.run(probe.replaceAll('{marker}', marker), { phase, deadline }),
       timeoutMs: this.opts.readyTimeoutMs,
+      deadline: o.deadline,
     });
   }
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.unwatchLoss?.();
+    this.unwatchLoss = undefined;
     if (this.logCommand && this.console.isConnected) {
       await this.console.run('kill $(cat /tmp/.hil-log-follower.pid) 2>/dev/null; rm -f /tmp/.hil-log-follower.pid', { timeoutMs: 10_000 }).catch(() => undefined);
     }

@@ -2,7 +2,9 @@ import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
-import { OtaEventLog, OtaFailureEventError } from './event-log.ts';
+import { LogSourceFailedError, OtaEventLog, OtaFailureEventError } from './event-log.ts';
+import { Deadline } from '../wait/deadline.ts';
+import { waitForPath } from '../process/wait-for-path.ts';
 import { FileLogSource } from './file-log-source.ts';
 import { ConsoleLogSource } from './console-log-source.ts';
 import { SshLogSource } from './ssh-log-source.ts';
@@ -47,11 +49,44 @@ test('a timeout with no OTA event at all is a lab fault; after some events, a pr
   expect(none.failureClass).toBe('lab-fault');
   expect(none.message).toContain('No OTA event at all was seen');
   expect(none.message).toContain('  | some unrelated line');
-  log.feed(VALIDATED);
   log.skipPending();
+  log.feed(VALIDATED);
   const stuck = await log.waitFor('reboot', { timeoutMs: 200, phase: 'install' }).catch((e) => e);
   expect(stuck.failureClass).toBe('product-failure');
-  expect(stuck.message).toContain('Last OTA event: validated');
+  expect(stuck.message).toContain('Last OTA event since the push: validated');
+});
+
+test('boot lines before the push do not count: a timeout with none since the push is a lab fault', async () => {
+  const log = new OtaEventLog('board log');
+  log.feed('U-Boot 2023.01 (Oct 30 2025 - 10:00:00 +0000)');
+  log.feed('[    0.000000] Linux version 6.1.0-13-armmp (debian-kernel@lists.debian.org) #1 SMP Debian 6.1.55-1');
+  log.feed(line('BentoProduct::BentoProduct(): running hub version 1234'));
+  expect(log.events.map((e) => e.kind), 'the boot made events').toEqual(['bootloader', 'kernel-boot', 'running-version']);
+  log.skipPending(); // the push
+  const lost = await log.waitFor('ota-allowed', { timeoutMs: 200, phase: 'download' }).catch((e) => e);
+  expect(lost).toBeInstanceOf(WaitTimeoutError);
+  expect(lost.failureClass).toBe('lab-fault');
+  expect(lost.message).toContain('No OTA event since the push');
+  log.feed(line('BentoProduct::LocalOtaAllowed(5, 1): current version 0'));
+  const stuck = await log.waitFor('validated', { deadline: Deadline.after(200, 'validate') }).catch((e) => e);
+  expect(stuck).toBeInstanceOf(WaitTimeoutError);
+  expect(stuck.failureClass).toBe('product-failure');
+  expect(stuck.message).toContain('[validate] timed out after 0.2 s waiting for OTA event validated');
+  expect(stuck.message).toContain('Last OTA event since the push: ota-allowed');
+});
+
+test('a source that stops fails the pending wait and later ones at once, as a lab fault naming it', async () => {
+  const log = new OtaEventLog('board log');
+  log.feed(VALIDATED);
+  const pending = log.waitFor('reboot', { timeoutMs: 20_000, phase: 'install' }).catch((e) => e);
+  log.sourceFailed(new Error('channel closed'), 'ssh root@board:22 running "logread -f"');
+  const err = await pending;
+  expect(err).toBeInstanceOf(LogSourceFailedError);
+  expect(err.failureClass).toBe('lab-fault');
+  expect(err.message).toContain('ssh root@board:22 running "logread -f" stopped: channel closed');
+  const t0 = Date.now();
+  await expect(log.waitFor('reboot', { timeoutMs: 20_000 })).rejects.toBeInstanceOf(LogSourceFailedError);
+  expect(Date.now() - t0).toBeLessThan(1000);
 });
 
 test('a local file source follows appended lines (a conserver log)', async ({}, testInfo) => {
@@ -113,6 +148,17 @@ test('the SSH source: the log command over a real OpenSSH session', async ({}, t
     await first;
     expect(log.events.map((e) => e.kind)).toEqual(['validated']);
     await stop();
+    // A follower that dies on the board (here: killed) fails the waits that depend on it at once.
+    const pidFile = testInfo.outputPath('follower.pid');
+    const dying = new OtaEventLog(session.where);
+    await dying.follow(new SshLogSource(session, `echo $$ > ${pidFile}.new && mv ${pidFile}.new ${pidFile}; exec tail -n0 -F ${messages}`));
+    await waitForPath(pidFile, { timeoutMs: 10_000, what: 'the follower to start' });
+    const pending = dying.waitFor('reboot', { timeoutMs: 30_000, phase: 'install' }).catch((e) => e);
+    process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    const err = await pending;
+    expect(err).toBeInstanceOf(LogSourceFailedError);
+    expect(err.failureClass).toBe('lab-fault');
+    expect(err.message).toMatch(/running "echo .*tail -n0 -F .*" stopped: .*killed by signal SIGKILL/);
   } finally {
     session.close();
     await server.stop();

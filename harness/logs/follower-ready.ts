@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { WaitTimeoutError } from '../errors.ts';
+import { deadlineOf, type Deadline } from '../wait/deadline.ts';
+import { waitUntil } from '../wait/wait-until.ts';
 
 /**
  * A log follower (tail -F, logread -f) misses whatever is logged before it has opened its input,
@@ -13,41 +14,47 @@ export async function awaitFollowerReady(o: {
   /**
    * Runs the probe command with the marker in it (e.g. `logger -t ota-hil MARKER`). The marker is
    * given as a shell word split by quotes, so that a console's echo of the command never matches.
+   * `deadline` is what is left for it.
    */
-  probe(quotedMarker: string): Promise<unknown>;
+  probe(quotedMarker: string, deadline: Deadline): Promise<unknown>;
   timeoutMs?: number;
+  deadline?: Deadline;
 }): Promise<void> {
   const id = randomBytes(4).toString('hex');
   const marker = `ota-hil-follower-ready-${id}`;
   const quoted = `'ota-hil-follower-''ready-${id}'`;
-  const timeoutMs = o.timeoutMs ?? 20_000;
   const lines: string[] = [];
-  let seen = false;
-  let wake: () => void = () => undefined;
-  const unsubscribe = o.subscribe((line) => {
-    lines.push(line);
-    if (lines.length > 40) lines.shift();
-    if (line.includes(marker)) {
-      seen = true;
-      wake();
-    }
-  });
-  const deadline = Date.now() + timeoutMs;
-  let interval = 100;
-  try {
-    while (!seen) {
-      if (Date.now() > deadline) {
-        throw new WaitTimeoutError({ awaited: `the log follower to print the marker ${marker}`, where: o.where, timeoutMs, lastLines: lines, phase: 'log follower' });
-      }
-      await o.probe(quoted);
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        const t = setTimeout(resolve, interval);
-        t.unref();
+  const deadline = deadlineOf({ ...o, phase: o.deadline?.phase ?? 'log follower' }, 20_000);
+  await waitUntil<void>({
+    awaited: `the log follower to print the marker ${marker}`,
+    where: o.where,
+    deadline,
+    lastLines: () => lines,
+    watch: (resolve, reject) => {
+      let stopped = false;
+      let pause: NodeJS.Timeout | undefined;
+      const unsubscribe = o.subscribe((line) => {
+        lines.push(line);
+        if (lines.length > 40) lines.shift();
+        if (line.includes(marker)) resolve();
       });
-      interval = Math.min(interval * 2, 1000);
-    }
-  } finally {
-    unsubscribe();
-  }
+      // The marker is logged again until it shows (a follower that opened its file late missed
+      // the first one), at a growing interval: the follower's output is what is awaited.
+      const probe = async (interval: number): Promise<void> => {
+        if (stopped) return;
+        try {
+          await o.probe(quoted, deadline);
+        } catch (e) {
+          return reject(e as Error);
+        }
+        if (!stopped) pause = setTimeout(() => void probe(Math.min(interval * 2, 1000)), interval);
+      };
+      void probe(100);
+      return () => {
+        stopped = true;
+        clearTimeout(pause);
+        unsubscribe();
+      };
+    },
+  });
 }

@@ -1,4 +1,5 @@
 import type { SshSession } from '../ssh/ssh-session.ts';
+import type { Deadline } from '../wait/deadline.ts';
 import type { LineSource } from './line-source.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { awaitFollowerReady } from './follower-ready.ts';
@@ -12,17 +13,25 @@ export class SshLogSource implements LineSource {
   constructor(
     private readonly session: SshSession,
     private readonly logCommand: string,
-    private readonly opts: LogFollowerOptions = {},
+    private readonly opts: LogFollowerOptions & { deadline?: Deadline } = {},
   ) {
     this.description = `${session.where} running "${logCommand}"`;
   }
 
-  async start(onLine: (line: string) => void): Promise<void> {
+  async start(onLine: (line: string) => void, onFailure?: (err: Error) => void): Promise<void> {
     const listeners = new Set<(line: string) => void>([onLine]);
     const splitter = new LineSplitter((line) => listeners.forEach((f) => f(line)));
-    const s = await this.session.stream(this.logCommand, (chunk) => splitter.push(chunk));
-    s.channel.once('close', () => splitter.end());
-    this.stopStream = s.stop;
+    const s = await this.session.stream(this.logCommand, (chunk) => splitter.push(chunk), {
+      deadline: this.opts.deadline,
+      onEnd: (err) => {
+        splitter.end();
+        onFailure?.(err);
+      },
+    });
+    this.stopStream = () => {
+      s.stop();
+      splitter.end();
+    };
     const probe = this.opts.readyProbe;
     if (!probe) return;
     await awaitFollowerReady({
@@ -31,8 +40,9 @@ export class SshLogSource implements LineSource {
         listeners.add(f);
         return () => listeners.delete(f);
       },
-      probe: (marker) => this.session.exec(probe.replaceAll('{marker}', marker)),
+      probe: (marker, deadline) => this.session.exec(probe.replaceAll('{marker}', marker), { deadline }),
       timeoutMs: this.opts.readyTimeoutMs,
+      deadline: this.opts.deadline,
     });
   }
 
