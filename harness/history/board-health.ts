@@ -1,0 +1,46 @@
+import type { RunRecord } from './run-record.ts';
+
+// Lab faults per board over time. A sick board is one with lab faults on at least 3 of its last
+// 10 nights (and on at least 30 % of them): one bad night is the lab's weather, a streak is the
+// board (or its cable, its power, its slot in the rack).
+
+export const RECENT_NIGHTS = 10;
+const SICK_MIN_NIGHTS = 3;
+const SICK_MIN_SHARE = 0.3;
+
+export interface BoardHealth {
+  boardId: string;
+  boardType: string;
+  /** Lab faults per run index (into the runs given), for the runs the board took part in. */
+  labFaultsByRun: Map<number, number>;
+  /** Of the board's last RECENT_NIGHTS runs: how many, and how many had a lab fault. */
+  recentNights: number;
+  recentLabFaultNights: number;
+  totalLabFaults: number;
+  sick: boolean;
+}
+
+/** Every board that ran in `runs` (oldest first), sick ones first, then by id. */
+export function boardHealth(runs: readonly RunRecord[]): BoardHealth[] {
+  const boards = new Map<string, BoardHealth>();
+  runs.forEach((run, i) => {
+    for (const t of run.tests) {
+      let b = boards.get(t.boardId);
+      if (!b) boards.set(t.boardId, (b = { boardId: t.boardId, boardType: t.boardType, labFaultsByRun: new Map(), recentNights: 0, recentLabFaultNights: 0, totalLabFaults: 0, sick: false }));
+      const lab = t.status === 'failed' && t.failureClass === 'lab-fault' ? 1 : 0;
+      b.labFaultsByRun.set(i, (b.labFaultsByRun.get(i) ?? 0) + lab);
+      b.totalLabFaults += lab;
+    }
+  });
+  for (const b of boards.values()) {
+    const recent = [...b.labFaultsByRun.values()].slice(-RECENT_NIGHTS);
+    b.recentNights = recent.length;
+    b.recentLabFaultNights = recent.filter((n) => n > 0).length;
+    b.sick = b.recentLabFaultNights >= SICK_MIN_NIGHTS && b.recentLabFaultNights >= SICK_MIN_SHARE * b.recentNights;
+  }
+  return [...boards.values()].sort((a, b) => Number(b.sick) - Number(a.sick) || a.boardId.localeCompare(b.boardId));
+}
+
+export function healthWords(b: BoardHealth): string {
+  return `lab faults on ${b.recentLabFaultNights} of its last ${b.recentNights} nights`;
+}
