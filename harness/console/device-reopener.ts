@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ConsoleTransport, TransportHandlers } from './transport.ts';
 
 export interface ReopenerEvents {
-  /** An attempt to reopen has started. */
+  /** An attempt to reopen is under way (a close() from here waits for it). */
   attempt(): void;
   /** The device is open again after `goneMs`. */
   back(goneMs: number): void;
@@ -76,8 +76,8 @@ export class DeviceReopener {
 
   private async tryReopen(): Promise<void> {
     if (this.opening || this.closed || this.givenUp || this.goneSince === undefined) return;
-    this.events.attempt();
     this.opening = this.transport.open(this.handlers);
+    this.events.attempt();
     try {
       await this.opening;
     } catch {

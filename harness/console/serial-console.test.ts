@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { SerialConsole } from './serial-console.ts';
 import { startPtyPair, startPtyProgram, type PtyPair } from '../testing/pty-pair.ts';
 import { ConsoleGoneError, DeathLineError, LoginError, WaitAbortedError, WaitTimeoutError } from '../errors.ts';
+import { Deadline } from '../wait/deadline.ts';
 
 // The console against real pseudo-terminals made by socat: the harness opens one end as its serial
 // device, the test plays the board on the other.
@@ -210,4 +211,100 @@ test('waiting on a closed console fails as a lab fault', async ({}, testInfo) =>
   await con.close();
   expect(await pending).toBeInstanceOf(ConsoleGoneError);
   await expect(con.expect('x')).rejects.toThrow('test console is closed; cannot wait for "x"');
+});
+
+// ---- faults (issue 10) ----
+
+/** The paths this process holds open (its fds' targets), to find a leaked port. */
+function openPaths(): string[] {
+  return fs.readdirSync('/proc/self/fd').map((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return '';
+    }
+  });
+}
+
+test('close() while a vanished port is being reopened: the port ends closed, no "back" on a closed console', async ({}, testInfo) => {
+  await openPair(testInfo);
+  const gone = once(con, 'gone');
+  board.destroy();
+  await pty.stop();
+  await gone;
+  let back = false;
+  con.on('back', () => (back = true));
+  // Close at the first attempt that can succeed (the device is there again), while its open is under way.
+  const harnessPath = pty.harnessPath;
+  const closed = new Promise<void>((resolve, reject) => {
+    const onAttempt = () => {
+      if (!fs.existsSync(harnessPath)) return;
+      con.off('reopening', onAttempt);
+      con.close().then(resolve, reject);
+    };
+    con.on('reopening', onAttempt);
+  });
+  pty = await startPtyPair(pty.dir);
+  await closed;
+  expect(back).toBe(false);
+  expect(con.isConnected).toBe(false);
+  expect(openPaths()).not.toContain(fs.realpathSync(pty.harnessPath));
+});
+
+test('a console given up on fails pending and later waits at once, and stops watching for the device', async () => {
+  const watchers = () => process.getActiveResourcesInfo().filter((r) => r === 'FSEventWrap').length;
+  pty = await startPtyPair();
+  con = await SerialConsole.open({ address: pty.harnessPath, name: 'test console', maxGoneMs: 300 });
+  const before = watchers();
+  const t0 = Date.now();
+  const pending = con.expect('never', { timeoutMs: 20_000, phase: 'reboot' }).catch((e) => e);
+  const givenUp = once(con, 'given-up');
+  await pty.stop();
+  const err = await pending;
+  expect(err).toBeInstanceOf(ConsoleGoneError);
+  expect(err.message).toMatch(/test console has been gone for 0\.\d s .*given up; cannot wait for "never"/);
+  expect(Date.now() - t0).toBeLessThan(10_000);
+  await givenUp;
+  const t1 = Date.now();
+  await expect(con.expect('later', { timeoutMs: 20_000 })).rejects.toBeInstanceOf(ConsoleGoneError);
+  expect(Date.now() - t1, 'a later wait fails at once, not at its timeout').toBeLessThan(1000);
+  await expect(con.send('x')).rejects.toBeInstanceOf(ConsoleGoneError);
+  // A closed handle leaves the list in the loop's close phase, which comes after the check phase
+  // (setImmediate): one full turn later.
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+  expect(watchers(), 'the device watcher is closed').toBe(before);
+});
+
+test('a re-enumeration ends a half line and a half escape sequence: what follows starts a line of its own', async ({}, testInfo) => {
+  await openPair(testInfo);
+  const lines: string[] = [];
+  con.onLineReceived((l) => lines.push(l));
+  await write('Restarting system.\r\nhalf a line \x1b[');
+  await con.expect('half a line', { timeoutMs: 5000 });
+  const gone = once(con, 'gone');
+  board.destroy();
+  await pty.stop();
+  await gone;
+  const back = once(con, 'back');
+  pty = await startPtyPair(pty.dir);
+  await back;
+  board = fs.createWriteStream(pty.boardPath);
+  await once(board, 'open');
+  await write('U-Boot 2023.01 (Oct 30 2025)\r\n');
+  const m = await con.expect(/^U-Boot (\S+)/m, { timeoutMs: 5000 });
+  expect(m.captures[0]).toBe('2023.01');
+  expect(lines).toEqual(['Restarting system.', 'half a line ', 'U-Boot 2023.01 (Oct 30 2025)']);
+});
+
+test('a command that outlives its wait is interrupted: the next command runs at once, not typed into it', async ({}, testInfo) => {
+  await openShell(testInfo);
+  await con.login({ user: 'root', password: 's3cret', shellPrompt: /root@board:~# $/m });
+  const err = await con.run('sleep 30', { timeoutMs: 500, phase: 'confirm' }).catch((e) => e);
+  expect(err).toBeInstanceOf(WaitTimeoutError);
+  expect(err.message).toContain('[confirm] timed out after 0.5 s');
+  expect(await con.run('echo next', { timeoutMs: 5000 })).toEqual({ output: 'next', exitCode: 0 });
+  // A deadline shared with the phase bounds a command too.
+  const phase = Deadline.after(400, 'install');
+  await expect(con.run('sleep 30', { deadline: phase })).rejects.toThrow(/^\[install\] timed out after 0\.4 s/);
+  expect(await con.run('echo again', { timeoutMs: 5000 })).toEqual({ output: 'again', exitCode: 0 });
 });
