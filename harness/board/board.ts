@@ -75,7 +75,7 @@ export class Board {
   async waitForShell(at: Deadline | string, budgetMs = this.profile.timeouts.boot): Promise<void> {
     const deadline = typeof at === 'string' ? Deadline.after(budgetMs, at) : at;
     const login = this.profile.login;
-    await this.console.expect(new RegExp(login.loginPrompt, 'm'), { timeoutMs: deadline.remainingMs(), phase: deadline.phase });
+    await this.console.expect(new RegExp(login.loginPrompt, 'm'), { deadline });
     await this.loginAndFollow(deadline, { sinceBoot: true });
   }
 
@@ -90,11 +90,12 @@ export class Board {
       loginPrompt: new RegExp(login.loginPrompt, 'm'),
       passwordPrompt: new RegExp(login.passwordPrompt, 'm'),
       shellPrompt: new RegExp(login.shellPrompt, 'm'),
-      timeoutMs: deadline.within(this.profile.timeouts.login).remainingMs(),
+      timeoutMs: this.profile.timeouts.login,
+      deadline,
       phase,
     });
-    await this.source!.startLogCommand(o);
-    await this.ssh.waitUntilUp({ timeoutMs: deadline.remainingMs(), phase });
+    await this.source!.startLogCommand({ ...o, deadline });
+    await this.ssh.waitUntilUp({ deadline, phase });
     this.log.info({ board: this.profile.name, phase, sinceBoot: !!o.sinceBoot }, 'logged in, following the daemon logs');
   }
 
@@ -102,8 +103,8 @@ export class Board {
    * A command over SSH for the harness's own work: output free of console log lines. Its failure
    * is a lab fault (CommandError); for a check of the product, use check().
    */
-  async sh(command: string, phase = 'check', deadline?: Deadline): Promise<string> {
-    return (await this.ssh.exec(command, { check: true, phase, timeoutMs: this.commandTimeMs(deadline) })).stdout;
+  async sh(command: string, phase?: string, deadline?: Deadline): Promise<string> {
+    return (await this.ssh.exec(command, { check: true, phase: phase ?? deadline?.phase ?? 'check', deadline, timeoutMs: this.profile.timeouts.command })).stdout;
   }
 
   /**
@@ -113,17 +114,12 @@ export class Board {
    */
   async check(command: string, what: string, o: { phase?: string; deadline?: Deadline } = {}): Promise<string> {
     const phase = o.deadline?.phase ?? o.phase ?? 'check';
-    const r = await this.ssh.exec(command, { phase, timeoutMs: this.commandTimeMs(o.deadline) });
+    const r = await this.ssh.exec(command, { phase, deadline: o.deadline, timeoutMs: this.profile.timeouts.command });
     if (r.code !== 0) {
       const why = r.stderr.trim().split('\n').slice(-5).join('\n') || `exit status ${r.code ?? `signal ${r.signal}`}`;
       throw new ProductFailure(`[${phase}] ${what}: "${command}" failed on ${this.profile.name} (exit status ${r.code ?? `signal ${r.signal}`}): ${why}`, { phase });
     }
     return r.stdout;
-  }
-
-  /** One command's time: the profile's, or less when the phase has less left. */
-  private commandTimeMs(deadline: Deadline | undefined): number {
-    return (deadline ? deadline.within(this.profile.timeouts.command) : Deadline.after(this.profile.timeouts.command)).remainingMs();
   }
 
   async activeSlot(): Promise<Slot> {

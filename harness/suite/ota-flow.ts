@@ -36,7 +36,7 @@ export function inPhase<T>(board: Board, name: string, budgetMs: number, body: (
 
 /** The next OTA event of `kinds`, within what is left of the phase. */
 export function awaitEvent(events: OtaEventLog, kinds: OtaEventKind | OtaEventKind[], deadline: Deadline, failOn?: OtaEventKind[]): Promise<OtaEvent> {
-  return events.waitFor(kinds, { phase: deadline.phase, timeoutMs: deadline.remainingMs(), failOn });
+  return events.waitFor(kinds, { deadline, failOn });
 }
 
 async function readState(board: Board, deadline: Deadline, sentinel?: string): Promise<BoardState> {
