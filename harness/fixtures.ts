@@ -37,6 +37,8 @@ import { noteFailure, noteWorkerFailure } from './suite/failure-record.ts';
 //
 // Time: each OTA phase has the profile's budget and makes room for it in the test's timeout
 // (harness/suite/phase.ts); a test starts with room for reaching a known state and one update.
+// A failed test carries its class (lab fault, product failure) and phase as annotations
+// (harness/suite/hil-test.ts), which the nightly summary reads.
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
