@@ -7,7 +7,8 @@ import { SshSession } from '../ssh/ssh-session.ts';
 import { waitForPath } from '../process/wait-for-path.ts';
 import { readState, vboardRunDir, checkName, alive, type VboardState } from '../vboard/run-state.ts';
 import { buildTwin, checkTwin, type TwinName } from '../vboard/build-twin.ts';
-import { startSer2net, type Ser2net } from '../vboard/ser2net.ts';
+import { startSer2net, tcpLine, type Ser2net } from '../vboard/ser2net.ts';
+import { UartRelay } from '../vboard/uart-relay.ts';
 import { freePort } from '../process/free-port.ts';
 import { addTwinToInventory, removeTwinFromInventory } from '../vboard/twin-inventory.ts';
 
@@ -123,33 +124,36 @@ export async function vboardKeep(root: string, o: { name: string; service: strin
 }
 
 /**
- * A twin's keeper: QEMU with the twin's disk as an SD card, ser2net in front of its serial, and a
- * second QMP socket for the power commands (harness/vboard/twin-power.mjs). Powered on at once:
- * a rack board is running before anyone attaches.
+ * A twin's keeper: QEMU with the twin's disk as an SD card, its UART through a relay that knows
+ * the power (harness/vboard/uart-relay.ts), ser2net in front, and a second QMP socket for the
+ * power commands (harness/vboard/twin-power.mjs). Powered on at once: a rack board is running
+ * before anyone attaches.
  */
 async function twinKeep(root: string, o: { name: string; service: string; twin: TwinName; inventory?: string }): Promise<void> {
   const img = buildTwin(root, o.twin);
   const dir = runDir(root, o.name);
   const powerSocket = path.join(dir, 'power.sock');
   let board: QemuBoard;
+  let uart: UartRelay;
   let ser2net: Ser2net;
   try {
-    board = await QemuBoard.start({ baseImage: img.disk, runDir: dir, otaServiceUrl: o.service, sdController: img.sdController, powerSocket });
-    const link = path.join(dir, 'serial');
-    fs.rmSync(link, { force: true });
-    fs.symlinkSync(board.serialPath, link);
-    ser2net = await startSer2net({ device: link, port: await freePort(), dir });
+    board = await QemuBoard.start({ baseImage: img.disk, runDir: dir, otaServiceUrl: o.service, sdController: img.sdController, powerSocket, serialSocket: path.join(dir, 'uart.sock') });
+    uart = await UartRelay.start({ uartSocket: board.serialPath });
+    // The power script switches QEMU through its own QMP socket: the events tell the UART too.
+    board.onEvent((ev) => (ev.event === 'RESUME' ? uart.setPowered(true) : ev.event === 'STOP' ? uart.setPowered(false) : undefined));
+    ser2net = await startSer2net({ connector: tcpLine(uart.port), port: await freePort(), dir });
   } catch (e) {
     // QEMU and ser2net are tied to this process: exiting ends them too.
     process.stderr.write(`cannot start the ${o.twin} twin: ${(e as Error).message}\n`);
     process.exit(1);
   }
   await board.powerOn();
+  uart.setPowered(true);
   const power = (action: string) => `${process.execPath} ${path.join(root, 'harness', 'vboard', 'twin-power.mjs')} ${powerSocket} ${action}`;
   const state: VboardState = {
     name: o.name,
     pid: process.pid,
-    serial: path.join(dir, 'serial'),
+    serial: `127.0.0.1:${ser2net.port}`,
     ssh: { host: '127.0.0.1', port: board.sshPort, user: 'root', key: img.clientKey, hostKeyFingerprint: img.hostKeyFingerprint },
     otaService: o.service,
     signingKey: path.join(img.dir, 'keys', 'ota-signing.pem'),
@@ -165,7 +169,7 @@ async function twinKeep(root: string, o: { name: string; service: string; twin: 
   fs.writeFileSync(`${path.join(dir, 'state.json')}.part`, JSON.stringify(state, null, 2));
   fs.renameSync(`${path.join(dir, 'state.json')}.part`, path.join(dir, 'state.json'));
   const stop = () =>
-    void Promise.allSettled([ser2net.stop(), board.stop()]).finally(() => {
+    void Promise.allSettled([ser2net.stop(), uart.stop(), board.stop()]).finally(() => {
       if (state.twin!.inventory) removeTwinFromInventory(state.twin!.inventory, state);
       fs.rmSync(dir, { recursive: true, force: true });
       process.exit(0);

@@ -29,6 +29,8 @@ export interface QemuBoardOptions {
   sdController?: 0 | 1;
   /** A second QMP socket for power commands run from outside (boards/twins' power script). */
   powerSocket?: string;
+  /** The UART on a unix socket QEMU listens on (a twin's UART relay connects there), instead of a pty. */
+  serialSocket?: string;
 }
 
 /** Where hubby on the virtual board finds the OTA service (boards/virtual/guest/etc/ota-hil/service-url). */
@@ -64,7 +66,7 @@ export class QemuBoard {
   private constructor(
     readonly runDir: string,
     readonly sshPort: number,
-    /** The pty QEMU connected the board's UART to. */
+    /** The pty QEMU connected the board's UART to (or the UART's socket, given serialSocket). */
     readonly serialPath: string,
     private readonly proc: TiedProcess,
     private readonly qmp: QmpClient,
@@ -92,7 +94,8 @@ export class QemuBoard {
         : twinDiskArgs(overlay, o.sdController)),
       ...(o.powerSocket ? ['-qmp', `unix:${o.powerSocket},server=on,wait=off`] : []),
       '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${sshPort}-:22${o.otaServiceUrl ? otaServiceForward(o.otaServiceUrl) : ''}`, '-device', 'virtio-net-device,netdev=net0',
-      '-device', 'virtio-rng-device', '-display', 'none', '-serial', 'pty',
+      ...(o.serialSocket ? ['-chardev', `socket,id=uart0,path=${o.serialSocket},server=on,wait=off`] : []),
+      '-device', 'virtio-rng-device', '-display', 'none', '-serial', o.serialSocket ? 'chardev:uart0' : 'pty',
       '-qmp', `unix:${qmpSock},server=on,wait=off`, '-S',
     ]);
     await waitForPath(qmpSock, {
@@ -108,10 +111,16 @@ export class QemuBoard {
       fs.rmSync(sockDir, { recursive: true, force: true });
       throw new Error(`cannot reach QEMU's QMP socket ${qmpSock}: ${(e as Error).message}`, { cause: e });
     }
+    if (o.serialSocket) return new QemuBoard(o.runDir, sshPort, o.serialSocket, proc, qmp, sockDir);
     const chardevs = await qmp.execute<{ label: string; filename: string }[]>('query-chardev');
     const pty = chardevs.find((c) => c.filename.startsWith('pty:'));
     if (!pty) throw new Error(`QEMU has no pty serial: ${JSON.stringify(chardevs)}`);
     return new QemuBoard(o.runDir, sshPort, pty.filename.slice(4), proc, qmp, sockDir);
+  }
+
+  /** QEMU's events (STOP, RESUME, RESET, ...), also those caused through another QMP socket. */
+  onEvent(f: (ev: { event: string }) => void): () => void {
+    return this.qmp.onEvent(f);
   }
 
   /** Lets the (paused) board run. */

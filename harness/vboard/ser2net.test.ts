@@ -4,7 +4,7 @@ import net from 'node:net';
 import { startPtyProgram } from '../testing/pty-pair.ts';
 import { freePort } from '../process/free-port.ts';
 import { waitForPath } from '../process/wait-for-path.ts';
-import { startSer2net, ser2netConfig } from './ser2net.ts';
+import { startSer2net, ser2netConfig, serialDevice } from './ser2net.ts';
 
 // Debian's real ser2net in front of a pty (as in front of a twin's QEMU serial), with a shell
 // playing the board: its prompt reaches the TCP client, and the client's answer reaches the board.
@@ -20,9 +20,9 @@ test('the serial is a raw TCP port on loopback: what the board writes reaches th
   // Held open for the whole test, as QEMU holds its pty: socat ends when every opener of its pty
   // has closed it, and ser2net closes the device after its start-up probe. Never read from.
   const hold = fs.openSync(pty.harnessPath, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
-  const s2n = await startSer2net({ device: pty.harnessPath, port: await freePort(), dir });
+  const s2n = await startSer2net({ connector: serialDevice(pty.harnessPath), port: await freePort(), dir });
   try {
-    expect(fs.readFileSync(s2n.configFile, 'utf8')).toBe(ser2netConfig(pty.harnessPath, s2n.port));
+    expect(fs.readFileSync(s2n.configFile, 'utf8')).toBe(ser2netConfig(serialDevice(pty.harnessPath), s2n.port));
     const client = net.connect({ host: '127.0.0.1', port: s2n.port });
     await new Promise<void>((resolve, reject) => {
       let seen = '';

@@ -6,7 +6,8 @@ import { waitUntil } from '../wait/wait-until.ts';
 
 // Debian's ser2net (4.x) in front of a twin's serial, as a rack has it in front of a board's UART:
 // a raw TCP port on loopback, one client at a time (a new one takes over, as labs set it), the
-// device opened when a client connects. Its configuration is written per twin, beside its state.
+// line opened when a client connects: a serial device, or (a twin) its UART relay's TCP port.
+// Its configuration is written per twin, beside its state.
 
 export interface Ser2net {
   readonly port: number;
@@ -14,14 +15,19 @@ export interface Ser2net {
   stop(): Promise<void>;
 }
 
-export function ser2netConfig(device: string, port: number): string {
+/** ser2net's connector for a serial device (a USB adapter, a pty). */
+export const serialDevice = (device: string) => `serialdev,${device},115200n81,local`;
+/** ser2net's connector for a TCP port on loopback (a twin's UART relay). */
+export const tcpLine = (port: number) => `tcp,127.0.0.1,${port}`;
+
+export function ser2netConfig(connector: string, port: number): string {
   return [
     '%YAML 1.1',
     '---',
     '# Written by `hil vboard up --twin`: the twin\'s serial as a raw TCP port, as on the rack.',
     'connection: &twin',
     `  accepter: tcp,127.0.0.1,${port}`,
-    `  connector: serialdev,${device},115200n81,local`,
+    `  connector: ${connector}`,
     '  options:',
     '    kickolduser: true',
     '',
@@ -39,10 +45,10 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** Starts ser2net for `device` on 127.0.0.1:`port`; resolves once the port accepts a connection. */
-export async function startSer2net(o: { device: string; port: number; dir: string }): Promise<Ser2net> {
+/** Starts ser2net for `connector` on 127.0.0.1:`port`; resolves once the port accepts a connection. */
+export async function startSer2net(o: { connector: string; port: number; dir: string }): Promise<Ser2net> {
   const configFile = path.join(o.dir, 'ser2net.yaml');
-  fs.writeFileSync(configFile, ser2netConfig(o.device, o.port));
+  fs.writeFileSync(configFile, ser2netConfig(o.connector, o.port));
   // -n: stay in the foreground (tied to its keeper); -d: log to stderr; -u: no UUCP lock files.
   const proc: TiedProcess = spawnTied('ser2net', ['-n', '-d', '-u', '-c', configFile, '-P', path.join(o.dir, 'ser2net.pid')]);
   let up = false;
