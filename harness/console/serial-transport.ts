@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { SerialPort } from 'serialport';
 import type { ConsoleTransport, TransportHandlers } from './transport.ts';
 
@@ -7,6 +9,7 @@ export class SerialDeviceTransport implements ConsoleTransport {
   readonly devicePath: string;
   private port: SerialPort | undefined;
   private closing = false;
+  private nodeWatchers: fs.FSWatcher[] = [];
 
   constructor(path: string, private readonly baudRate: number) {
     this.devicePath = path;
@@ -20,19 +23,55 @@ export class SerialDeviceTransport implements ConsoleTransport {
       port.open((err) => {
         if (err) return reject(new Error(`cannot open serial ${this.description}: ${err.message}`));
         this.port = port;
+        let lostReason: string | undefined;
         port.on('data', (chunk: Buffer) => handlers.data(chunk));
         // A vanished device closes the port with err.disconnected; no 'error' event comes first.
         port.on('close', (closeErr?: Error & { disconnected?: boolean }) => {
           if (this.port === port) this.port = undefined;
-          if (!this.closing) handlers.lost(closeErr?.message ?? 'serial port closed');
+          this.stopWatchingNode();
+          if (!this.closing) handlers.lost(lostReason ?? closeErr?.message ?? 'serial port closed');
         });
         port.on('error', (e) => {
           if (!this.closing && port.isOpen) port.close(() => undefined);
           else if (!this.closing) handlers.lost(e.message);
         });
+        this.watchNode(() => {
+          lostReason = `${this.devicePath} vanished`;
+          if (port.isOpen) port.close(() => undefined);
+        });
         resolve();
       });
     });
+  }
+
+  /**
+   * Calls `vanished` when the device node (or its link) is removed. A hung-up tty can read as
+   * end of file, which serialport retries without end instead of reporting a disconnect (seen
+   * when the hang-up comes while a read is under way): the node going away is the sure sign.
+   */
+  private watchNode(vanished: () => void): void {
+    let real = this.devicePath;
+    try {
+      real = fs.realpathSync(this.devicePath);
+    } catch {
+      // Gone already: the read side reports it.
+    }
+    for (const p of new Set([this.devicePath, real])) {
+      try {
+        const w = fs.watch(path.dirname(p), (_ev, file) => {
+          if ((!file || file === path.basename(p)) && !fs.existsSync(p)) vanished();
+        });
+        w.on('error', () => undefined);
+        this.nodeWatchers.push(w);
+      } catch {
+        // A folder that cannot be watched: the read side still reports most losses.
+      }
+    }
+  }
+
+  private stopWatchingNode(): void {
+    for (const w of this.nodeWatchers) w.close();
+    this.nodeWatchers = [];
   }
 
   write(data: Buffer): Promise<void> {
@@ -48,6 +87,7 @@ export class SerialDeviceTransport implements ConsoleTransport {
 
   close(): Promise<void> {
     this.closing = true;
+    this.stopWatchingNode();
     const port = this.port;
     this.port = undefined;
     if (!port?.isOpen) return Promise.resolve();
