@@ -105,6 +105,19 @@ test('a local file source follows appended lines (a conserver log)', async ({}, 
   }
 });
 
+test('a local file source started before its file exists reads it whole once it appears', async ({}, testInfo) => {
+  const file = testInfo.outputPath('later.log');
+  const log = new OtaEventLog('file');
+  const stop = await log.follow(new FileLogSource(file));
+  try {
+    const seen = log.waitFor('validated', { timeoutMs: 10_000 });
+    fs.writeFileSync(file, `${VALIDATED}\n`);
+    expect((await seen).line).toBe(VALIDATED);
+  } finally {
+    await stop();
+  }
+});
+
 test('the console source: login, the log command runs in the background, daemon lines become events', async ({}, testInfo) => {
   const dir = fs.mkdtempSync(path.join(testInfo.outputPath(''), 'board-'));
   const messages = path.join(dir, 'messages');
