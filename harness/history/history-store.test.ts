@@ -1,0 +1,108 @@
+import { test, expect } from '@playwright/test';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { openLeaseStore } from '../rack/open-store.ts';
+import { startPostgres, type PostgresServer } from '../testing/postgres-server.ts';
+import { openHistoryStore } from './history-store.ts';
+import { seededHistory } from './testing-fixtures/seeded-history.ts';
+
+// The run history in both stores the rack can have: the SQLite file, and a real PostgreSQL 15
+// started for this file (a database per test). The history shares the store with the leases.
+
+const root = path.resolve(import.meta.dirname, '../..');
+const lastNight = new Date('2026-11-26T01:00:00Z');
+
+interface Backend {
+  name: string;
+  fresh(): Promise<string>;
+}
+
+function historyContract(backend: Backend): void {
+  test(`${backend.name}: 32 seeded nights go in and come back the same, oldest first; --since keeps the later ones`, async () => {
+    const spec = await backend.fresh();
+    const runs = seededHistory({ nights: 32, lastNight, regressionFrom: 29, reportLink: (n, t) => `file:///reports/night-${n}/index.html#?testId=t${t}` });
+    const store = await openHistoryStore(spec, root);
+    try {
+      for (const r of [...runs].reverse()) await store.append(r);
+      const back = await store.runs();
+      expect(back.map((r) => r.runId)).toEqual(runs.map((r) => r.runId));
+      expect(back).toEqual(runs);
+      const since = await store.runs({ since: runs[22].startedAt });
+      expect(since.map((r) => r.runId)).toEqual(runs.slice(22).map((r) => r.runId));
+    } finally {
+      await store.close();
+    }
+  });
+
+  test(`${backend.name}: the same run appended again replaces the first; the lease store's tables live beside the history's`, async () => {
+    const spec = await backend.fresh();
+    const [a, b] = seededHistory({ nights: 2, lastNight });
+    const leases = await openLeaseStore(spec, root);
+    const store = await openHistoryStore(spec, root);
+    try {
+      await store.append(a);
+      await store.append({ ...a, imageVersion: '9.9.9', tests: a.tests.slice(0, 3) });
+      await store.append(b);
+      const back = await store.runs();
+      expect(back.map((r) => [r.runId, r.imageVersion, r.tests.length])).toEqual([
+        [a.runId, '9.9.9', 3],
+        [b.runId, b.imageVersion, b.tests.length],
+      ]);
+      expect((await leases.snapshot()).leases).toEqual([]);
+      // A second history store on the same database finds the tables and the runs.
+      const other = await openHistoryStore(spec, root);
+      expect((await other.runs()).length).toBe(2);
+      await other.close();
+    } finally {
+      await store.close();
+      await leases.close();
+    }
+  });
+}
+
+test.describe('SQLite', () => {
+  const dirs: string[] = [];
+  test.afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  historyContract({
+    name: 'SQLite',
+    fresh: async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-history-'));
+      dirs.push(dir);
+      return path.join(dir, 'rack.sqlite');
+    },
+  });
+
+  test('SQLite: a store that cannot be opened is a lab fault naming the file and HIL_LEASE_STORE', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-history-'));
+    dirs.push(dir);
+    fs.writeFileSync(path.join(dir, 'a-file'), '');
+    const spec = path.join(dir, 'a-file', 'rack.sqlite');
+    const err = await openHistoryStore(spec, root).catch((e: Error) => e);
+    expect((err as Error).message).toContain(`cannot open the run history in ${spec} (HIL_LEASE_STORE): E`); // EEXIST or ENOTDIR: the folder is a file
+    expect((err as { failureClass?: string }).failureClass).toBe('lab-fault');
+  });
+});
+
+test.describe('PostgreSQL', () => {
+  let server: PostgresServer;
+  let databases = 0;
+  test.beforeAll(async () => {
+    server = await startPostgres();
+  });
+  test.afterAll(async () => {
+    await server?.stop();
+  });
+  historyContract({
+    name: 'PostgreSQL',
+    fresh: async () => {
+      const db = `history_${++databases}`;
+      const c = new pg.Client(server.url());
+      await c.connect();
+      await c.query(`CREATE DATABASE ${db}`);
+      await c.end();
+      return server.url(db);
+    },
+  });
+});
