@@ -1,6 +1,7 @@
 import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { SerialConsole } from './serial-console.ts';
@@ -152,7 +153,8 @@ done
 `;
 
 async function openShell(testInfo: { outputPath(name: string): string }): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(testInfo.outputPath(''), 'getty-'));
+  // Not under the test's output folder: a concurrent run may empty reports/ and take the pty's link.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-getty-'));
   const script = path.join(dir, 'getty.sh');
   fs.writeFileSync(script, fakeGetty, { mode: 0o755 });
   pty = await startPtyProgram(script, dir);

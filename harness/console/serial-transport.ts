@@ -36,7 +36,7 @@ export class SerialDeviceTransport implements ConsoleTransport {
           else if (!this.closing) handlers.lost(e.message);
         });
         this.watchNode(() => {
-          lostReason = `${this.devicePath} vanished`;
+          lostReason = `${this.devicePath} vanished (its device node is gone)`;
           if (port.isOpen) port.close(() => undefined);
         });
         resolve();
@@ -45,27 +45,26 @@ export class SerialDeviceTransport implements ConsoleTransport {
   }
 
   /**
-   * Calls `vanished` when the device node (or its link) is removed. A hung-up tty can read as
-   * end of file, which serialport retries without end instead of reporting a disconnect (seen
-   * when the hang-up comes while a read is under way): the node going away is the sure sign.
+   * Calls `vanished` when the device node is removed. A hung-up tty can read as end of file, which
+   * serialport retries without end instead of reporting a disconnect (seen when the hang-up comes
+   * while a read is under way): the node going away is the sure sign. The node itself is watched,
+   * not a link to it (a udev or socat link may be removed while the device stays).
    */
   private watchNode(vanished: () => void): void {
-    let real = this.devicePath;
+    let node: string;
     try {
-      real = fs.realpathSync(this.devicePath);
+      node = fs.realpathSync(this.devicePath);
     } catch {
-      // Gone already: the read side reports it.
+      return; // Gone already: the read side reports it.
     }
-    for (const p of new Set([this.devicePath, real])) {
-      try {
-        const w = fs.watch(path.dirname(p), (_ev, file) => {
-          if ((!file || file === path.basename(p)) && !fs.existsSync(p)) vanished();
-        });
-        w.on('error', () => undefined);
-        this.nodeWatchers.push(w);
-      } catch {
-        // A folder that cannot be watched: the read side still reports most losses.
-      }
+    try {
+      const w = fs.watch(path.dirname(node), (_ev, file) => {
+        if ((!file || file === path.basename(node)) && !fs.existsSync(node)) vanished();
+      });
+      w.on('error', () => undefined);
+      this.nodeWatchers.push(w);
+    } catch {
+      // A folder that cannot be watched: the read side still reports most losses.
     }
   }
 
