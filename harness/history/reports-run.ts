@@ -59,7 +59,8 @@ function fromCase(c: JunitCase, s: SummaryEntry | undefined, imageVersion: strin
     t.failureClass = (fromProp && CLASSES.includes(fromProp) ? fromProp : fromSummary && CLASSES.includes(fromSummary) ? fromSummary : (failureClassOf(c.failure ?? '') ?? 'unclassified')) as ReportedClass;
     const phase = prop(PHASE_ANNOTATION) ?? s?.failedPhase ?? /^\[([\w-]+)\]/.exec(c.failure ?? '')?.[1];
     if (phase) t.failedPhase = phase;
-    t.failure = (c.failure ?? '').trim().split('\n')[0].slice(0, 300) || 'failed';
+    // The summary keeps the error's name (as the history reporter does); JUnit's message drops it.
+    t.failure = s?.failure ?? ((c.failure ?? '').trim().split('\n')[0].slice(0, 300) || 'failed');
   }
   return t;
 }
