@@ -103,8 +103,8 @@ test('hil report trend writes one page: the 32 nights, the new regression, the f
   const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
   const today = new Date().toISOString().slice(0, 10);
   const findings = html.slice(html.indexOf('<section id="findings">'), html.indexOf('<section id="scenarios">'));
-  expect(findings).toContain(`${STORY.regression.boardType} · ${STORY.regression.scenario}: regression: fails since ${today} (image 1.5.0), in install`);
-  expect(findings).toMatch(/<span class="badge flaky">flaky<\/span> sama5d2 · tampered: flaky: passed and failed on image 1\.[34]\.0/);
+  expect(findings).toContain(`${STORY.regression.boardType} · ${STORY.regression.scenario}: fails since ${today} (image 1.5.0), in install`);
+  expect(findings).toMatch(/<span class="badge flaky">flaky<\/span> sama5d2 · tampered: passed and failed on image 1\.[34]\.0/);
   expect(findings).toMatch(/<span class="badge sick">sick board<\/span> sama5d2-3 \(sama5d2\): lab faults on \d+ of its last 10 nights/);
   expect(findings.match(/class="sick"/g)).toHaveLength(1);
   // Three findings rows, plus install slower with image 1.4.0 on both board types.

@@ -44,9 +44,9 @@ function verdictText(v: ScenarioVerdict, nights: readonly string[], runs: readon
   const night = (r: RunRecord | undefined) => (r ? nights[runs.indexOf(r)] : '');
   switch (v.kind) {
     case 'regression':
-      return `regression: fails since ${night(v.since)}${v.since?.imageVersion ? ` (image ${esc(v.since.imageVersion)})` : ''}${v.lastFailedPhase ? `, in ${esc(v.lastFailedPhase)}` : ''}`;
+      return `fails since ${night(v.since)}${v.since?.imageVersion ? ` (image ${esc(v.since.imageVersion)})` : ''}${v.lastFailedPhase ? `, in ${esc(v.lastFailedPhase)}` : ''}`;
     case 'flaky':
-      return `flaky: passed and failed on ${v.flakyImage!.startsWith('run ') ? 'the same run' : `image ${esc(v.flakyImage!)}`} (${v.productFailures} failures)`;
+      return `passed and failed on ${v.flakyImage!.startsWith('run ') ? 'the same run' : `image ${esc(v.flakyImage!)}`} (${v.productFailures} failures)`;
     case 'fixed':
       return 'failed before, passes now';
     default:
@@ -75,7 +75,7 @@ export function trendPage(runs: readonly RunRecord[], o: { outDir: string; gener
   const span = runs.length ? `${nights[0]} to ${nights.at(-1)}` : 'no runs';
   const legend = (['passed', 'product-failure', 'unclassified', 'lab-fault', 'skipped'] as const).map((k) => `<span class="key ${cellClass[k]}">${glyph[k]} ${outcomeWords[k]}</span>`).join('');
   const verdictRows = verdicts
-    .map((v) => `<tr data-kind="${v.kind}"><th scope="row">${row(v)}</th><td>${verdictText(v, nights, runs)}</td><td>${v.firstFailure ? nights[runs.indexOf(v.firstFailure)] : '–'}</td><td>${v.productFailures}</td><td>${v.labFaults}</td><td>${v.runs}</td></tr>`)
+    .map((v) => `<tr data-kind="${v.kind}"><th scope="row">${row(v)}</th><td>${v.kind === 'regression' || v.kind === 'flaky' ? `<strong>${v.kind}</strong>: ` : ''}${verdictText(v, nights, runs)}</td><td>${v.firstFailure ? nights[runs.indexOf(v.firstFailure)] : '–'}</td><td>${v.productFailures}</td><td>${v.labFaults}</td><td>${v.runs}</td></tr>`)
     .join('\n');
   const types = [...new Set(series.map((s) => s.boardType))];
   const durations = types
