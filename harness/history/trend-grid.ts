@@ -65,13 +65,14 @@ export function trendGrid(runs: readonly RunRecord[], nights: readonly string[],
       const tds = cells
         .get(key)!
         .map((c, i) => {
-          if (!c) return '<td class="n"></td>';
-          if (c.outcome === 'passed' || c.outcome === 'skipped') return `<td class="${cellClass[c.outcome]}">${glyph[c.outcome]}</td>`;
+          // Unquoted classes and no </td> (both valid HTML): a thousand nights of cells stay small.
+          if (!c) return '<td class=n>';
+          if (c.outcome === 'passed' || c.outcome === 'skipped') return `<td class=${cellClass[c.outcome]}>${glyph[c.outcome]}`;
           const t = c.worst;
           const counts = (Object.keys(c.counts) as Outcome[]).map((o) => `${c.counts[o]} ${outcomeWords[o]}`).join(', ');
           const title = esc(`${nights[i]} ${t.boardId}: ${outcomeWords[c.outcome]}${t.failedPhase ? ` in ${t.failedPhase}` : ''} (${counts})`);
           const g = glyph[c.outcome];
-          return `<td class="${cellClass[c.outcome]}" title="${title}">${t.reportLink ? `<a href="${esc(pageLink(t.reportLink, outDir))}">${g}</a>` : g}</td>`;
+          return `<td class=${cellClass[c.outcome]} title="${title}">${t.reportLink ? `<a href="${esc(pageLink(t.reportLink, outDir))}">${g}</a>` : g}`;
         })
         .join('');
       return `<tr data-kind="${v.kind}"><th scope="row">${esc(v.boardType)} · ${esc(v.scenario)}${badge(v)}</th>${tds}</tr>`;
