@@ -19,7 +19,6 @@ const SUMMARY_ATTACHMENT = 'ota-summary'; // harness/report/attach-ota-report.ts
 const CLASSES: readonly string[] = ['lab-fault', 'product-failure', 'unclassified'];
 
 interface OtaSummaryAttempt {
-  targetVersion?: unknown;
   phases?: { name?: unknown; status?: unknown; durationMs?: unknown }[];
 }
 
@@ -79,7 +78,9 @@ export default class HistoryReporter implements Reporter {
       phases: phasesOf(attempt),
       durationMs: result.duration,
     };
-    const image = annotationValue(annotations, IMAGE_VERSION_ANNOTATION) ?? (process.env.HIL_IMAGE_VERSION || undefined) ?? (typeof attempt?.targetVersion === 'string' ? attempt.targetVersion : undefined);
+    // Not the versionNumber the test pushed: the suites make a new record per test, so each test
+    // would be an image of its own and no scenario could ever be seen flaky.
+    const image = annotationValue(annotations, IMAGE_VERSION_ANNOTATION) ?? (process.env.HIL_IMAGE_VERSION || undefined);
     if (image) t.imageVersion = image;
     if (this.reportBase) t.reportLink = `${this.reportBase}#?testId=${test.id}`;
     if (status === 'failed') {
