@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { esc } from './html-text.ts';
 import { outcomeOf, outcomeWords, type Outcome, type RunRecord, type TestRecord } from './run-record.ts';
 import { rowKey, type ScenarioVerdict } from './scenario-verdicts.ts';

@@ -15,7 +15,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const NIGHTS = 32;
 
 test('the trend page from file:// in chromium: nights, a failed cell to its report, duration points, flaky and sick marked', async ({}, testInfo) => {
-  test.skip(!fs.existsSync(CHROMIUM), `${CHROMIUM} not found: Debian's chromium is needed (apt-get install chromium; scripts/ensure-host-packages.mjs installs it with the vboard group)`);
+  test.skip(!fs.existsSync(CHROMIUM), `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium); npm test installs it once scripts/ensure-host-packages.mjs lists 'chromium' in its test group`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-trend-'));
   const report = (night: number) => path.join(dir, 'reports', `night-${night}`, 'index.html');
   for (let n = 0; n < NIGHTS; n++) {
