@@ -18,6 +18,8 @@ const runDir = vboardRunDir;
 // at a terminal. `up` starts a detached keeper process (`hil vboard keep`) that owns QEMU: the
 // board lives exactly as long as the keeper, and `down` ends the keeper, which stops QEMU and
 // removes the overlay. State in .cache/vboard-run/<name>/: state.json and a stable `serial` link.
+// With --twin, the board is a twin of a real board type (boards/twins/), kept as a rack keeps a
+// board: console through ser2net, SSH, power commands, and an entry in a lab inventory.
 
 function print(s: VboardState, json: boolean): void {
   if (s.twin) return printTwin(s, json);
