@@ -179,3 +179,11 @@ test('bad input is exit 2 with a line naming the file or option and what was exp
   const noResults = await hil(['history', 'import', empty], env);
   expect([noResults.status, noResults.stderr]).toEqual([2, `hil: ${path.join(empty, 'nightly-summary.json')}: no "results" array; expected the nightly summary {generated, results: [{board, scenario, status, ...}]}\n`]);
 });
+
+test('hil report trend on an empty history writes a page that says so', async () => {
+  const out = path.join(dir, 'empty-trend');
+  const r = await hil(['report', 'trend', '--out', out], { ...env, HIL_LEASE_STORE: path.join(dir, 'empty.sqlite') });
+  expect([r.status, r.stderr]).toEqual([0, '']);
+  expect(r.stdout).toMatch(/: 0 runs, 0 tests, /);
+  expect(fs.readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('<h1>OTA nights: no runs</h1>');
+});

@@ -67,6 +67,9 @@ function findings(verdicts: ScenarioVerdict[], boards: BoardHealth[], series: Ph
 }
 
 export function trendPage(runs: readonly RunRecord[], o: { outDir: string; generated: Date; window: string }): string {
+  if (runs.length === 0) {
+    return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>OTA trend: no runs</title><style>${STYLE}</style></head>\n<body><h1>OTA nights: no runs</h1><p>The run history holds no run (${esc(o.window)}). Runs are added by the history reporter, or by <code>hil history import reports/</code>.</p></body></html>\n`;
+  }
   const nights = nightLabels(runs);
   const verdictMap = scenarioVerdicts(runs);
   const verdicts = [...verdictMap.values()].sort((a, b) => a.boardType.localeCompare(b.boardType) || a.scenario.localeCompare(b.scenario));

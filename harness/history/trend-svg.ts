@@ -25,6 +25,7 @@ const xOf = (i: number, n: number, width: number): number => M.left + (n > 1 ? (
 /** The x ticks: first, middle and last night. */
 function xTicks(labels: readonly string[], at: (i: number) => number, y: number): string {
   const n = labels.length;
+  if (n === 0) return '';
   const picks = [...new Set([0, Math.floor((n - 1) / 2), n - 1])].filter((i) => i >= 0);
   return picks.map((i, k) => `<text x="${at(i).toFixed(0)}" y="${y}" text-anchor="${k === 0 && picks.length > 1 ? 'start' : k === picks.length - 1 && picks.length > 1 ? 'end' : 'middle'}">${esc(labels[i])}</text>`).join('');
 }
