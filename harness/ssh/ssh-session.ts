@@ -295,12 +295,18 @@ export class SshSession extends EventEmitter {
         let waiting = true;
         const lost = () => reject(new SshUnreachableError(`${phasePrefix(deadline.phase)}${this.where}: the connection was lost before "${command}" started`, { phase: deadline.phase }));
         client.once('close', lost);
-        client.exec(command, (err, channel) => {
-          if (!waiting) return channel?.close();
-          if (err) return reject(new SshUnreachableError(`${phasePrefix(deadline.phase)}${this.where}: cannot start "${command}": ${err.message}`, { phase: deadline.phase }));
-          prepare(channel);
-          resolve(channel);
-        });
+        const cannotStart = (err: Error) => reject(new SshUnreachableError(`${phasePrefix(deadline.phase)}${this.where}: cannot start "${command}": ${err.message}`, { phase: deadline.phase }));
+        try {
+          client.exec(command, (err, channel) => {
+            if (!waiting) return channel?.close();
+            if (err) return cannotStart(err);
+            prepare(channel);
+            resolve(channel);
+          });
+        } catch (err) {
+          // ssh2 throws "Not connected" at once on a connection that is closing: the same lab fault.
+          cannotStart(err as Error);
+        }
         return () => {
           waiting = false;
           client.off('close', lost);
