@@ -19,5 +19,5 @@ export default defineProfile({
   logs: { command: 'tail -n0 -F /var/log/messages', sinceBootCommand: 'tail -n +1 -F /var/log/messages' },
   power: { driver: 'qemu' },
   capabilities: ['power-cut', 'rollback'],
-  timeouts: { boot: 120_000, download: 120_000, validate: 60_000, install: 180_000, reboot: 180_000, confirm: 60_000 },
+  timeouts: { boot: 120_000, download: 120_000, validate: 60_000, install: 180_000, reboot: 180_000, confirm: 60_000, publish: 300_000 },
 });
