@@ -5,9 +5,11 @@ import { rowKey, scenarioVerdicts } from './scenario-verdicts.ts';
 
 // The release gate: exit 0 when every scenario that ran passed on every board type; 1 on any
 // product failure (or a failure no one classified: it cannot be ruled out); 4 when the only
-// failures are lab faults (re-run on other boards: the release is not judged yet). One line per
-// failure: class, board, scenario, phase; with the history, whether it is new, a known
-// regression or known flaky, and for a lab fault whether the board is sick.
+// failures are lab faults and some scenario has not passed on some board type (re-run on other
+// boards: the release is not judged yet). A lab fault on one board of a type where another board
+// passed the scenario leaves nothing unjudged. One line per failure: class, board, scenario,
+// phase; with the history, whether it is new, a known regression or known flaky, and for a lab
+// fault whether the board is sick.
 
 export const GATE_EXIT = { pass: 0, productFailure: 1, labFaultsOnly: 4 } as const;
 
@@ -52,14 +54,16 @@ export function judgeRun(run: RunRecord, history?: readonly RunRecord[]): GateRe
   });
   const product = count('product-failure') + count('unclassified');
   const lab = count('lab-fault');
+  const passedRows = new Set(run.tests.filter((t) => t.status === 'passed').map((t) => rowKey(t.boardType, t.scenario)));
+  const unjudged = new Set(run.tests.filter((t) => outcomeOf(t) === 'lab-fault' && !passedRows.has(rowKey(t.boardType, t.scenario))).map((t) => rowKey(t.boardType, t.scenario)));
   const tally = `${run.tests.length} tests: ${count('passed')} passed, ${product} product failures${count('unclassified') ? ` (${count('unclassified')} unclassified)` : ''}, ${lab} lab faults, ${count('skipped')} skipped`;
-  const exitCode = product ? GATE_EXIT.productFailure : lab ? GATE_EXIT.labFaultsOnly : GATE_EXIT.pass;
+  const exitCode = product ? GATE_EXIT.productFailure : unjudged.size ? GATE_EXIT.labFaultsOnly : GATE_EXIT.pass;
   const verdict =
     exitCode === GATE_EXIT.productFailure
       ? 'the release must not ship'
       : exitCode === GATE_EXIT.labFaultsOnly
-        ? 'only lab faults: re-run on other boards; the release is not judged yet'
-        : 'every scenario passed on every board type';
+        ? `only lab faults, and ${unjudged.size} scenario${unjudged.size > 1 ? 's' : ''} passed on no board of ${unjudged.size > 1 ? 'their' : 'its'} type: re-run on other boards; the release is not judged yet`
+        : `every scenario passed on every board type${lab ? ' (the lab faults were on boards whose type passed the scenario on another board)' : ''}`;
   lines.push(`gate: ${tally}; ${verdict} (exit ${exitCode})`);
   return { exitCode, lines };
 }
