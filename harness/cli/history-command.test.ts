@@ -140,7 +140,7 @@ test('hil history import backfills a run from its JUnit report and nightly summa
   expect(imported[0].tests[0].reportLink).toMatch(/\/tonight\/reports\/html\/index\.html#\?q=full%20update$/);
 });
 
-test('hil gate: exit 4 when the only failures are lab faults, 0 when all passed; an unreachable store never fails the run', async () => {
+test('hil gate: exit 4 when the only failures are lab faults, 0 when all passed; an unreachable store never fails the run; HIL_REPORT_URL links without its token', async () => {
   test.setTimeout(120_000);
   const closed = await freePort();
   const unreachable = { ...env, HIL_LEASE_STORE: `postgres://hil:secret-pw@127.0.0.1:${closed}/rack` };
@@ -155,8 +155,15 @@ test('hil gate: exit 4 when the only failures are lab faults, 0 when all passed;
     'lab fault: board sama5d2-3 (sama5d2), scenario "full update", phase boot\n' +
       'gate: 10 tests: 8 passed, 0 product failures, 1 lab faults, 1 skipped; only lab faults, and 1 scenario passed on no board of its type: re-run on other boards; the release is not judged yet (exit 4)\n',
   );
-  const pass = await nestedRun(path.join(dir, 'all-pass'), { mode: 'all-pass', env: { ...env, HIL_LEASE_STORE: path.join(dir, 'pass.sqlite') } });
+  const reportUrl = 'https://ci.example/job/7/artifacts/html/index.html?token=s3cr3t-tok';
+  const pass = await nestedRun(path.join(dir, 'all-pass'), { mode: 'all-pass', env: { ...env, HIL_LEASE_STORE: path.join(dir, 'pass.sqlite'), HIL_REPORT_URL: reportUrl } });
   expect(pass.status).toBe(0);
+  // The links go where CI publishes the report, without the artefact URL's token.
+  const s = await openHistoryStore(path.join(dir, 'pass.sqlite'), projectRoot);
+  const links = (await s.runs()).flatMap((r) => r.tests.map((t) => t.reportLink));
+  await s.close();
+  expect(links).toHaveLength(10);
+  for (const l of links) expect(l).toMatch(/^https:\/\/ci\.example\/job\/7\/artifacts\/html\/index\.html\?token=<redacted>#\?testId=[0-9a-f-]+$/);
   const g0 = await hil(['gate', '--junit', path.join(pass.reports, 'junit.xml'), '--history'], { ...env, HIL_LEASE_STORE: path.join(dir, 'pass.sqlite') });
   expect(g0.stdout).toBe('gate: 10 tests: 9 passed, 0 product failures, 0 lab faults, 1 skipped; every scenario passed on every board type (exit 0)\n');
   expect(g0.status).toBe(0);

@@ -61,7 +61,8 @@ export default class HistoryReporter implements Reporter {
     this.root = config.configFile ? path.dirname(config.configFile) : process.cwd();
     const html = config.reporter.find(([name]) => name === 'html');
     const folder = (html?.[1] as { outputFolder?: string } | undefined)?.outputFolder ?? 'playwright-report';
-    this.reportBase = process.env.HIL_REPORT_URL || (html ? pathToFileURL(path.resolve(this.root, folder, 'index.html')).href : undefined);
+    // A signed artefact URL's token is not kept: the history and the page are reports too.
+    this.reportBase = (process.env.HIL_REPORT_URL && redact(process.env.HIL_REPORT_URL)) || (html ? pathToFileURL(path.resolve(this.root, folder, 'index.html')).href : undefined);
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
@@ -89,7 +90,7 @@ export default class HistoryReporter implements Reporter {
       const phase = annotationValue(annotations, PHASE_ANNOTATION);
       if (phase) t.failedPhase = phase;
       // eslint-disable-next-line no-control-regex
-      t.failure = (result.errors[0]?.message ?? 'failed').replace(/\u001b\[[0-9;]*m/g, '').split('\n')[0].slice(0, 300);
+      t.failure = redact((result.errors[0]?.message ?? 'failed').replace(/\u001b\[[0-9;]*m/g, '').split('\n')[0].slice(0, 300));
     }
     this.tests.set(test, t);
   }

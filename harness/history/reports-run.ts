@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { failureClassOf } from '../errors.ts';
 import { UsageError } from '../cli/failure.ts';
+import { redact } from '../secrets.ts';
 import { FAILURE_CLASS_ANNOTATION, PHASE_ANNOTATION, type ReportedClass } from '../suite/failure-record.ts';
 import { BOARD_ID_ANNOTATION, IMAGE_VERSION_ANNOTATION } from './annotations.ts';
 import { JunitError, readJunit, type JunitCase } from './junit-reader.ts';
@@ -60,7 +61,7 @@ function fromCase(c: JunitCase, s: SummaryEntry | undefined, imageVersion: strin
     const phase = prop(PHASE_ANNOTATION) ?? s?.failedPhase ?? /^\[([\w-]+)\]/.exec(c.failure ?? '')?.[1];
     if (phase) t.failedPhase = phase;
     // The summary keeps the error's name (as the history reporter does); JUnit's message drops it.
-    t.failure = s?.failure ?? ((c.failure ?? '').trim().split('\n')[0].slice(0, 300) || 'failed');
+    t.failure = redact(s?.failure ?? ((c.failure ?? '').trim().split('\n')[0].slice(0, 300) || 'failed'));
   }
   return t;
 }
@@ -71,7 +72,7 @@ function fromSummary(s: SummaryEntry, imageVersion: string | undefined): TestRec
   if (t.status === 'failed') {
     t.failureClass = (s.failureClass && CLASSES.includes(s.failureClass) ? s.failureClass : 'unclassified') as ReportedClass;
     if (s.failedPhase) t.failedPhase = s.failedPhase;
-    t.failure = s.failure ?? 'failed';
+    t.failure = redact(s.failure ?? 'failed');
   }
   return t;
 }
