@@ -26,7 +26,7 @@ function productLabel(t: TestRecord, run: RunRecord, all: readonly RunRecord[], 
     const runs = all.length - all.indexOf(v.since);
     return `known regression: fails since ${nightOf(v.since)}${v.since.imageVersion ? ` (image ${v.since.imageVersion})` : ''}, ${runs} runs`;
   }
-  if (v?.firstFailure && v.firstFailure !== run) return `new: it passed on the run before (it failed earlier, first on ${nightOf(v.firstFailure)})`;
+  if (v?.firstFailure && v.firstFailure !== run) return `new: it passed since its earlier failures (the first on ${nightOf(v.firstFailure)})`;
   return `new: no product failure in the ${before} runs before`;
 }
 

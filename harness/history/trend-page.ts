@@ -75,7 +75,7 @@ export function trendPage(runs: readonly RunRecord[], o: { outDir: string; gener
   const verdicts = [...verdictMap.values()].sort((a, b) => a.boardType.localeCompare(b.boardType) || a.scenario.localeCompare(b.scenario));
   const boards = boardHealth(runs);
   const series = phaseTrends(runs);
-  const span = runs.length ? `${nights[0]} to ${nights.at(-1)}` : 'no runs';
+  const span = `${nights[0]} to ${nights.at(-1)}`;
   const legend = (['passed', 'product-failure', 'unclassified', 'lab-fault', 'skipped'] as const).map((k) => `<span class="key ${cellClass[k]}">${glyph[k]} ${outcomeWords[k]}</span>`).join('');
   const verdictRows = verdicts
     .map((v) => `<tr data-kind="${v.kind}"><th scope="row">${row(v)}</th><td>${v.kind === 'regression' || v.kind === 'flaky' ? `<strong>${v.kind}</strong>: ` : ''}${verdictText(v, nights, runs)}</td><td>${v.firstFailure ? nights[runs.indexOf(v.firstFailure)] : '–'}</td><td>${v.productFailures}</td><td>${v.labFaults}</td><td>${v.runs}</td></tr>`)
