@@ -14,11 +14,12 @@ export type ScaleFigures = ShapeFigures & { seed: number; oneProcess?: ShapeFigu
 const line = (s: string) => process.stdout.write(`${s}\n`);
 
 function print(f: ShapeFigures): void {
-  line(`  ${f.shape}: ${f.boards} boards attached in ${f.attachSeconds} s   (load average ${f.loadAverage1m} on ${os.cpus().length} cores)`);
-  line(`    RSS per board ${f.rssPerBoardMiB} MiB (max ${f.rssPerBoardMaxMiB}, PSS ${f.pssPerBoardMiB})   runner ${f.rssMainMiB} MiB   (target < 80 MiB per board)`);
+  line(`  ${f.shape}: ${f.boards} boards attached in ${f.attachSeconds} s, ${f.attachCpuSeconds} s of CPU   (load average ${f.loadAverage1m} on ${os.cpus().length} cores)`);
+  line(`    RSS per board ${f.rssPerBoardMiB} MiB (max ${f.rssPerBoardMaxMiB}, PSS ${f.pssPerBoardMiB})   main process ${f.rssMainMiB} MiB   (target < 80 MiB per board)`);
   line(`    CPU of the harness: idle ${f.cpuIdlePctOfCore} % of a core, during the update ${f.cpuUpdatePctOfCore} % (${f.updateWindowSeconds} s)   (target idle < 25 %)`);
   line(`    console generator ${f.generatorCpuIdlePctOfCore} % idle, ${f.generatorCpuUpdatePctOfCore} % during the update; sshd ${f.sshdCpuIdlePctOfCore} % idle`);
   line(`    event latency during the update: p50 ${f.eventP50Ms} ms   p99 ${f.eventP99Ms} ms   max ${f.eventMaxMs} ms   (${f.eventSamples} events; waitFor p99 ${f.waitForP99Ms} ms; target p99 < 50 ms)`);
+  line(`    slowest: ${f.slowestEvents.join('; ')}   (each harness process waited ${f.runQueueWaitUpdateMs} ms for a CPU during the update)`);
   line(`    lines ${f.linesReceived} received, ${f.linesLost} lost, ${f.linesOutOfOrder} out of order   (target 0 lost)`);
 }
 

@@ -78,13 +78,18 @@ export async function followBoard(env: ScaleEnv, board: number): Promise<Followe
     const counter = new SequenceCounter();
     const writtenAt = new WeakMap<OtaEvent, number>();
     const eventMs: number[] = [];
+    const slowest: FollowerResult['slowest'] = [];
     const waitForMs: number[] = [];
     let lineWrittenAt = 0;
     let updating = false;
     events.on('event', (ev: OtaEvent) => {
       writtenAt.set(ev, lineWrittenAt);
       if (ev.kind === 'ota-allowed') updating = true;
-      if (updating) eventMs.push(hostClockMs() - lineWrittenAt);
+      if (!updating) return;
+      const ms = hostClockMs() - lineWrittenAt;
+      eventMs.push(ms);
+      slowest.push({ kind: ev.kind, ms });
+      slowest.sort((a, b) => b.ms - a.ms).splice(3);
     });
     serial.onLineReceived((line) => {
       const stamp = readStamp(line);
@@ -124,6 +129,7 @@ export async function followBoard(env: ScaleEnv, board: number): Promise<Followe
       unstamped: counter.unstamped,
       eventMs,
       waitForMs,
+      slowest,
     };
     control.tell({ type: 'result', board, result });
     return result;

@@ -5,7 +5,7 @@ import { descendants } from '../../harness/process/process-tree.ts';
 import type { OpenSshServer } from '../../harness/testing/openssh-server.ts';
 import { ControlHub } from './control-hub.ts';
 import { forkTied, type Followers } from './followers.ts';
-import { cpuSeconds, memoryOf, pctOfCore } from './proc-stats.ts';
+import { cpuSeconds, memoryOf, pctOfCore, runQueueWaitMs } from './proc-stats.ts';
 import type { GeneratorReply, GeneratorRequest, ScaleEnv } from './protocol.ts';
 
 // One shape of harness against a fresh console generator: every board attached, an idle window
@@ -20,6 +20,8 @@ export interface ShapeFigures {
   shape: string;
   boards: number;
   attachSeconds: number;
+  /** CPU the harness spent from its start until every board was attached. */
+  attachCpuSeconds: number;
   rssPerBoardMiB: number;
   rssPerBoardMaxMiB: number;
   pssPerBoardMiB: number;
@@ -35,6 +37,10 @@ export interface ShapeFigures {
   eventMaxMs: number;
   eventSamples: number;
   waitForP99Ms: number;
+  /** The slowest events (board, kind, ms), to tell one stalled board from a general delay. */
+  slowestEvents: string[];
+  /** Mean time a harness process spent runnable but without a CPU during the update window (ms). */
+  runQueueWaitUpdateMs: number;
   linesReceived: number;
   linesLost: number;
   linesOutOfOrder: number;
@@ -100,7 +106,8 @@ export async function measureShape(o: { boards: number; seed: number; sshd: Open
     const unknown = [...new Set(hub.attached.values())].filter((p) => !followerPids.includes(p));
     if (unknown.length > 0) throw new Error(`followers ${unknown.join(', ')} are not among the processes found under the harness (${followerPids.join(', ')})`);
     const harness = main === undefined ? followerPids : [main, ...followerPids];
-    const cpu = () => ({ harness: cpuSeconds(harness), gen: cpuSeconds([gen.pid]), sshd: cpuSeconds(sshdPids(o.sshd)), at: performance.now() });
+    const cpu = () => ({ harness: cpuSeconds(harness), gen: cpuSeconds([gen.pid]), sshd: cpuSeconds(sshdPids(o.sshd)), waitMs: runQueueWaitMs(harness), at: performance.now() });
+    const attachCpuSeconds = round1(cpu().harness);
 
     await delay(SETTLE_MS);
     const idle0 = cpu();
@@ -112,7 +119,8 @@ export async function measureShape(o: { boards: number; seed: number; sshd: Open
     await hub.waitForAll('every board through its update', () => hub.updated.size, boards, 90_000, followers.gone);
     const update1 = cpu();
     const followerMemory = followerPids.map(memoryOf);
-    const mainMemory = main === undefined ? undefined : memoryOf(main);
+    // The process that holds the run: the Playwright runner, or the one process following all boards.
+    const mainMemory = memoryOf(main ?? followerPids[0]);
     const loadAverage1m = os.loadavg()[0];
 
     gen.tell({ type: 'stop' });
@@ -122,6 +130,11 @@ export async function measureShape(o: { boards: number; seed: number; sshd: Open
 
     failed = false;
     const results = [...hub.results.values()];
+    const slowestEvents = [...hub.results]
+      .flatMap(([board, r]) => r.slowest.map((e) => ({ board, ...e })))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5)
+      .map((e) => `board ${e.board} ${e.kind} ${round1(e.ms)} ms`);
     const eventMs = results.flatMap((r) => r.eventMs).sort((a, b) => a - b);
     const waitForMs = results.flatMap((r) => r.waitForMs).sort((a, b) => a - b);
     const perBoard = boards / followerPids.length;
@@ -132,10 +145,11 @@ export async function measureShape(o: { boards: number; seed: number; sshd: Open
       shape: followers.shape,
       boards,
       attachSeconds,
+      attachCpuSeconds,
       rssPerBoardMiB: round1(sum((m) => m.rssMiB) / boards),
       rssPerBoardMaxMiB: round1(Math.max(...followerMemory.map((m) => m.hwmMiB)) / perBoard),
       pssPerBoardMiB: round1(sum((m) => m.pssMiB) / boards),
-      rssMainMiB: round1(mainMemory?.rssMiB ?? 0),
+      rssMainMiB: round1(mainMemory.rssMiB),
       cpuIdlePctOfCore: pctOfCore(idle1.harness - idle0.harness, idleMs),
       cpuUpdatePctOfCore: pctOfCore(update1.harness - update0.harness, updateMs),
       updateWindowSeconds: round1(updateMs / 1000),
@@ -147,6 +161,8 @@ export async function measureShape(o: { boards: number; seed: number; sshd: Open
       eventMaxMs: round1(eventMs.at(-1) ?? NaN),
       eventSamples: eventMs.length,
       waitForP99Ms: quantile(waitForMs, 0.99),
+      slowestEvents,
+      runQueueWaitUpdateMs: round1((update1.waitMs - update0.waitMs) / harness.length),
       linesReceived: results.reduce((a, r) => a + r.lines, 0),
       linesLost: results.reduce((a, r) => a + r.lost, 0),
       linesOutOfOrder: results.reduce((a, r) => a + r.outOfOrder + r.unstamped, 0),

@@ -50,3 +50,16 @@ export function commandLine(pid: number): string {
 
 /** Utilisation of one core (%) between two readings of CPU seconds `wallMs` apart. */
 export const pctOfCore = (cpuS: number, wallMs: number): number => Math.round((cpuS / (wallMs / 1000)) * 1000) / 10;
+
+/** Time the processes spent runnable but waiting for a CPU so far (ms; /proc/<pid>/schedstat, second field). */
+export function runQueueWaitMs(pids: readonly number[]): number {
+  let ns = 0;
+  for (const pid of pids) {
+    try {
+      ns += Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+    } catch {
+      // gone, or no scheduler statistics in this kernel
+    }
+  }
+  return ns / 1e6;
+}

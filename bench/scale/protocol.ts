@@ -30,6 +30,8 @@ export interface FollowerResult {
   eventMs: number[];
   /** Line written -> events.waitFor() resolved, for the events the follower awaited (ms). */
   waitForMs: number[];
+  /** The slowest events of the update: which, and how late. */
+  slowest: { kind: string; ms: number }[];
 }
 
 /** What a follower is told through its environment (the nested Playwright run passes it on to its workers). */
