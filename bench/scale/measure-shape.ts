@@ -4,7 +4,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { descendants } from '../../harness/process/process-tree.ts';
 import type { OpenSshServer } from '../../harness/testing/openssh-server.ts';
 import { ControlHub } from './control-hub.ts';
-import { forkTied, type Followers } from './followers.ts';
+import { forkTied } from './fork-tied.ts';
+import { startPlaywrightRun } from './followers.ts';
 import { cpuSeconds, memoryOf, pctOfCore, runQueueWaitMs } from './proc-stats.ts';
 import type { GeneratorReply, GeneratorRequest, ScaleEnv } from './protocol.ts';
 
@@ -29,6 +30,9 @@ export interface ShapeFigures {
   cpuIdlePctOfCore: number;
   cpuUpdatePctOfCore: number;
   updateWindowSeconds: number;
+  /** The Playwright runner's part of the harness's CPU, idle and during the update. */
+  runnerCpuIdlePctOfCore: number;
+  runnerCpuUpdatePctOfCore: number;
   generatorCpuIdlePctOfCore: number;
   generatorCpuUpdatePctOfCore: number;
   sshdCpuIdlePctOfCore: number;
@@ -89,12 +93,12 @@ function sshdPids(sshd: OpenSshServer): number[] {
   return [master, ...descendants(master)];
 }
 
-export async function measureShape(o: { boards: number; seed: number; sshd: OpenSshServer; start: (env: ScaleEnv) => Followers; attachTimeoutMs: number }): Promise<ShapeFigures> {
+export async function measureShape(o: { boards: number; boardsPerWorker: number; seed: number; sshd: OpenSshServer; attachTimeoutMs: number }): Promise<ShapeFigures> {
   const { boards } = o;
   const hub = await ControlHub.start();
   const gen = await startGenerator(boards, o.seed);
-  const env: ScaleEnv = { boards, controlPort: hub.port, consolePorts: gen.ports, ssh: o.sshd.target, timeoutMs: o.attachTimeoutMs + 60_000 };
-  const followers = o.start(env);
+  const env: ScaleEnv = { boards, boardsPerWorker: o.boardsPerWorker, controlPort: hub.port, consolePorts: gen.ports, ssh: o.sshd.target, timeoutMs: o.attachTimeoutMs + 60_000 };
+  const followers = startPlaywrightRun(env);
   let failed = true;
   try {
     const t0 = performance.now();
@@ -106,7 +110,7 @@ export async function measureShape(o: { boards: number; seed: number; sshd: Open
     const unknown = [...new Set(hub.attached.values())].filter((p) => !followerPids.includes(p));
     if (unknown.length > 0) throw new Error(`followers ${unknown.join(', ')} are not among the processes found under the harness (${followerPids.join(', ')})`);
     const harness = main === undefined ? followerPids : [main, ...followerPids];
-    const cpu = () => ({ harness: cpuSeconds(harness), gen: cpuSeconds([gen.pid]), sshd: cpuSeconds(sshdPids(o.sshd)), waitMs: runQueueWaitMs(harness), at: performance.now() });
+    const cpu = () => ({ harness: cpuSeconds(harness), runner: cpuSeconds(main === undefined ? [] : [main]), gen: cpuSeconds([gen.pid]), sshd: cpuSeconds(sshdPids(o.sshd)), waitMs: runQueueWaitMs(harness), at: performance.now() });
     const attachCpuSeconds = round1(cpu().harness);
 
     await delay(SETTLE_MS);
@@ -119,8 +123,7 @@ export async function measureShape(o: { boards: number; seed: number; sshd: Open
     await hub.waitForAll('every board through its update', () => hub.updated.size, boards, 90_000, followers.gone);
     const update1 = cpu();
     const followerMemory = followerPids.map(memoryOf);
-    // The process that holds the run: the Playwright runner, or the one process following all boards.
-    const mainMemory = memoryOf(main ?? followerPids[0]);
+    const mainMemory = main === undefined ? undefined : memoryOf(main);
     const loadAverage1m = os.loadavg()[0];
 
     gen.tell({ type: 'stop' });
@@ -137,7 +140,7 @@ export async function measureShape(o: { boards: number; seed: number; sshd: Open
       .map((e) => `board ${e.board} ${e.kind} ${round1(e.ms)} ms`);
     const eventMs = results.flatMap((r) => r.eventMs).sort((a, b) => a - b);
     const waitForMs = results.flatMap((r) => r.waitForMs).sort((a, b) => a - b);
-    const perBoard = boards / followerPids.length;
+    const perBoard = o.boardsPerWorker;
     const sum = (f: (m: (typeof followerMemory)[number]) => number) => followerMemory.reduce((a, m) => a + f(m), 0);
     const idleMs = idle1.at - idle0.at;
     const updateMs = update1.at - update0.at;
@@ -149,10 +152,12 @@ export async function measureShape(o: { boards: number; seed: number; sshd: Open
       rssPerBoardMiB: round1(sum((m) => m.rssMiB) / boards),
       rssPerBoardMaxMiB: round1(Math.max(...followerMemory.map((m) => m.hwmMiB)) / perBoard),
       pssPerBoardMiB: round1(sum((m) => m.pssMiB) / boards),
-      rssMainMiB: round1(mainMemory.rssMiB),
+      rssMainMiB: round1(mainMemory?.rssMiB ?? NaN),
       cpuIdlePctOfCore: pctOfCore(idle1.harness - idle0.harness, idleMs),
       cpuUpdatePctOfCore: pctOfCore(update1.harness - update0.harness, updateMs),
       updateWindowSeconds: round1(updateMs / 1000),
+      runnerCpuIdlePctOfCore: pctOfCore(idle1.runner - idle0.runner, idleMs),
+      runnerCpuUpdatePctOfCore: pctOfCore(update1.runner - update0.runner, updateMs),
       generatorCpuIdlePctOfCore: pctOfCore(idle1.gen - idle0.gen, idleMs),
       generatorCpuUpdatePctOfCore: pctOfCore(update1.gen - update0.gen, updateMs),
       sshdCpuIdlePctOfCore: pctOfCore(idle1.sshd - idle0.sshd, idleMs),

@@ -37,6 +37,8 @@ export interface FollowerResult {
 /** What a follower is told through its environment (the nested Playwright run passes it on to its workers). */
 export interface ScaleEnv {
   boards: number;
+  /** Boards one Playwright worker follows: 1 is the rack shape, a worker per board. */
+  boardsPerWorker: number;
   controlPort: number;
   consolePorts: number[];
   ssh: SshTarget;
