@@ -26,6 +26,7 @@ export default defineConfig<BoardOptions>({
     ['html', { outputFolder: 'reports/html', open: 'never' }],
     ['junit', { outputFile: 'reports/junit.xml', includeProjectInTestName: true }],
     ['./harness/report/nightly-summary-reporter.ts'],
+    ['./harness/history/history-reporter.ts'],
     ['./harness/report/summary-line-reporter.ts'],
   ],
   projects: [

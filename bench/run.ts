@@ -6,12 +6,24 @@ import { benchOtaService } from './ota-service-throughput.ts';
 import { benchVirtualBoard } from './virtual-board.ts';
 import { benchLoginStorm } from './login-storm.ts';
 import { benchParseBigLog } from './parse-big-log.ts';
+import { benchTrendPage } from './trend-page.ts';
+import { benchScale } from './scale.ts';
 
 // `npm run bench`: figures, not pass/fail. Ratios are measured side by side in one run, since
 // this machine is noisy. Results also go to reports/bench.json.
 
 const results: Record<string, unknown> = { when: new Date().toISOString() };
 const line = (s: string) => process.stdout.write(`${s}\n`);
+
+if (process.argv.includes('scale')) {
+  // npm run bench -- scale: only the fifty-board figures, merged into the last bench.json.
+  line('scale: 50 boards followed from this host (one Playwright worker per board, and one worker for all)');
+  const scale = await benchScale(50);
+  const prev = fs.existsSync('reports/bench.json') ? JSON.parse(fs.readFileSync('reports/bench.json', 'utf8')) : {};
+  fs.mkdirSync('reports', { recursive: true });
+  fs.writeFileSync('reports/bench.json', `${JSON.stringify({ ...prev, when: results.when, scale }, null, 2)}\n`);
+  process.exit(0);
+}
 
 line('console: line written to pty -> pending expect() resolved');
 const lat = await benchConsoleLatency();
@@ -38,6 +50,14 @@ fs.writeFileSync('reports/bench.json', `${JSON.stringify(results, null, 2)}\n`);
 
 line('lab OTA service: device-poll latency while 200 logins run at once   (target p99 < 100 ms)');
 results.loginStorm = await benchLoginStorm();
+fs.writeFileSync('reports/bench.json', `${JSON.stringify(results, null, 2)}\n`);
+
+line('trend page: 1,000 nights x 50 boards x 10 scenarios   (target < 2 s, < 2 MB)');
+results.trendPage = await benchTrendPage();
+fs.writeFileSync('reports/bench.json', `${JSON.stringify(results, null, 2)}\n`);
+
+line('scale: 50 boards followed from this host (one Playwright worker per board, and one worker for all)');
+results.scale = await benchScale(50);
 fs.writeFileSync('reports/bench.json', `${JSON.stringify(results, null, 2)}\n`);
 
 line('lab OTA service, 256 MiB image: the harness client vs curl (median of 5, alternating), and RSS under 20 concurrent downloads');

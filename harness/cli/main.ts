@@ -10,6 +10,7 @@ import { serviceStartCommand } from './service-command.ts';
 import { vboardUp, vboardDown, vboardStatus, vboardKeep } from './vboard-command.ts';
 import { registerLogCommand } from './log-command.ts';
 import { registerRackCommand } from './rack-command.ts';
+import { registerHistoryCommands } from './history-command.ts';
 import { LAB_SERVICE_URL } from '../ota/partner-conf.ts';
 import { redact } from '../secrets.ts';
 import { exitCodeOf, failureText } from './failure.ts';
@@ -170,6 +171,7 @@ vboard
 
 registerLogCommand(program);
 registerRackCommand(program, projectRoot);
+registerHistoryCommands(program, projectRoot);
 
 /** Every command but those with a --debug of their own takes --debug (the stack) after it too. */
 function addDebugOption(cmd: Command): void {
