@@ -1,0 +1,20 @@
+import { randomBytes, createHash } from 'node:crypto';
+
+// Random numbers from a printed seed, so that a soak run that found a failure can be replayed
+// exactly (HIL_SOAK_SEED). mulberry32: small, fast, and good enough to spread instants.
+
+export function newSeed(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/** Numbers in [0, 1) from `seed` (any string); the same seed gives the same sequence. */
+export function seededRandom(seed: string): () => number {
+  let a = createHash('sha256').update(seed).digest().readUInt32LE(0);
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
