@@ -208,6 +208,20 @@ test('the rack form of the inventory ({"boards": [...]}) is not taken for a boar
   expect(profile.deviceId).toBe(lab.deviceId);
 });
 
+test("a rack board's own entry is applied instead of the per-type one, named in overriddenBy and in its errors", async ({}, testInfo) => {
+  // The per-type entry says 10.20.0.7; the rack board's entry another host: the board's wins.
+  const inv = writeInventory(testInfo, { sama5d2: lab });
+  const board = { deviceId: '00000000000000b2', ssh: { host: '10.20.0.8', privateKey: '/lab/keys/rack2', hostKeyFingerprint: FP } };
+  const { profile, overriddenBy } = await loadProfile('boards/sama5d2.ts', { projectRoot: root, env: { HIL_INVENTORY: inv }, inventoryEntry: { board: 'sama5d2-2', fields: board } });
+  expect(profile.ssh.host).toBe('10.20.0.8');
+  expect(profile.deviceId).toBe('00000000000000b2');
+  expect(overriddenBy).toEqual([`${inv} board sama5d2-2`]);
+  const err = await loadProfile('boards/sama5d2.ts', { projectRoot: root, env: { HIL_INVENTORY: inv }, inventoryEntry: { board: 'sama5d2-3', fields: { ...board, deviceId: 'xyz' } } }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ProfileError);
+  expect((err as Error).message).toContain(`${inv} board sama5d2-3`);
+  expect((err as Error).message).toContain('deviceId');
+});
+
 /** A profile module in a folder of its own (an ES module package, so top-level await works). */
 function profileModule(dir: string, name: string, text: string): string {
   fs.writeFileSync(path.join(dir, 'package.json'), '{"type": "module"}');

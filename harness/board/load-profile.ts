@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { boardProfileSchema, type BoardProfile } from './profile-schema.ts';
 import { ProfileError, formatIssues } from './profile-error.ts';
-import { environmentOverrides, envVariableFor, inventoryPath, mergeOverrides, profileNames, readInventory } from './inventory.ts';
+import { environmentOverrides, envVariableFor, inventoryPath, mergeOverrides, profileNames, readInventory, type Overrides } from './inventory.ts';
 import { waitUntil } from '../wait/wait-until.ts';
 import { WaitTimeoutError } from '../errors.ts';
 
@@ -79,11 +79,22 @@ export function validateProfile(data: unknown, file: string): BoardProfile {
   throw new ProfileError(file, formatIssues(r.error.issues, hint));
 }
 
+export interface LoadProfileOptions {
+  projectRoot?: string;
+  env?: NodeJS.ProcessEnv;
+  loadTimeoutMs?: number;
+  /**
+   * One rack board's entry (harness/rack/rack-inventory.ts: its profile fields), applied instead of
+   * the inventory's per-type entry; `board` names it in `overriddenBy` and in every error.
+   */
+  inventoryEntry?: { board: string; fields: Overrides };
+}
+
 /**
  * Loads a profile file (a module whose default export is the profile), applies the lab inventory
- * and the environment, and validates the result.
+ * (or the given rack board's entry) and the environment, and validates the result.
  */
-export async function loadProfile(file: string, o: { projectRoot?: string; env?: NodeJS.ProcessEnv; loadTimeoutMs?: number } = {}): Promise<LoadedProfile> {
+export async function loadProfile(file: string, o: LoadProfileOptions = {}): Promise<LoadedProfile> {
   const env = o.env ?? process.env;
   const projectRoot = o.projectRoot ?? process.cwd();
   const abs = path.resolve(projectRoot, file);
@@ -93,10 +104,11 @@ export async function loadProfile(file: string, o: { projectRoot?: string; env?:
   const name = (base as { name?: unknown }).name;
   if (typeof name !== 'string') return { profile: validateProfile(base, file), file, overriddenBy: [] };
   const invFile = inventoryPath(projectRoot, env);
-  const inventory = readInventory(invFile, name, profileNames(projectRoot));
+  const inventory = o.inventoryEntry ? o.inventoryEntry.fields : readInventory(invFile, name, profileNames(projectRoot));
   const { overrides, used } = environmentOverrides(name, env);
   const merged = mergeOverrides(mergeOverrides(base, inventory), overrides);
-  const overriddenBy = [...(invFile && Object.keys(inventory).length ? [invFile] : []), ...used];
+  const inventoryName = o.inventoryEntry ? `${invFile ?? 'the lab inventory'} board ${o.inventoryEntry.board}` : invFile;
+  const overriddenBy = [...(inventoryName && Object.keys(inventory).length ? [inventoryName] : []), ...used];
   const where = overriddenBy.length ? `${file} (with ${overriddenBy.join(', ')})` : file;
   return { profile: validateProfile(merged, where), file, overriddenBy };
 }
