@@ -78,7 +78,9 @@ const malformed: [string, Record<string, unknown>, string][] = [
   ['timeout of zero', { timeouts: { reboot: 0 } }, 'timeouts.reboot: expected the reboot time budget in ms, above 0, found 0 (a number)'],
   ['timeout in seconds as text', { timeouts: { boot: '2m' } }, 'timeouts.boot: expected the boot time budget in ms (a positive whole number), found "2m" (a string)'],
   ['misspelt field', { serial: { buad: 115200 } }, 'serial: unknown field buad (misspelt? see the profile schema)'],
-  ['unknown power driver', { power: { driver: 'relay-9000' } }, 'power.driver: expected driver "none" or "qemu", found "relay-9000" (a string)'],
+  ['unknown power driver', { power: { driver: 'relay-9000' } }, 'power.driver: expected driver "none", "qemu" or "command", found "relay-9000" (a string)'],
+  ['a command power driver without its off command', { power: { driver: 'command', on: 'uhubctl -a on' } }, 'power.off: missing; expected the shell command that switches the board off'],
+  ['a blank power-on command', { power: { driver: 'command', on: '  ', off: 'uhubctl -a off' } }, 'power.on: expected the shell command that switches the board on'],
   ['unknown capability', { capabilities: ['teleport'] }, 'capabilities[0]: expected one of power-cut, rollback, found "teleport" (a string)'],
   ['upper-case name', { name: 'SAMA5D2' }, 'name: expected a lower-case name (letters, digits, dashes), found "SAMA5D2" (a string)'],
   // Accepted until now, and each would fail a run later, far from its cause:
@@ -94,6 +96,11 @@ const malformed: [string, Record<string, unknown>, string][] = [
   ['the same user-data path twice', { userData: ['/afero_nv', '/afero_nv/'] }, 'userData: expected each path once, found /afero_nv twice'],
   ['a password written as a literal is not shown', { login: { password: 'hunter2-literal' } }, 'login.password: expected one of {env: "VARIABLE"}, {file: "/path/to/password"} or {none: true} (the password itself never goes in a profile), found a value that is not shown (a string: it may be a secret)'],
 ];
+
+test('a command power driver with its commands is a valid profile', () => {
+  const p = validateProfile(mergeOverrides(validBase(), { power: { driver: 'command', on: 'uhubctl -a on', off: 'uhubctl -a off', timeoutMs: 10_000 } }), 'x.ts');
+  expect(p.power, 'the power driver as given').toEqual({ driver: 'command', on: 'uhubctl -a on', off: 'uhubctl -a off', timeoutMs: 10_000 });
+});
 
 for (const [what, change, message] of malformed) {
   test(`malformed profile: ${what}`, () => {

@@ -124,9 +124,27 @@ const normalPath = (p: string) => path.posix.normalize(p).replace(/(.)\/+$/, '$1
 // The root is the file system an update replaces: it cannot be data that must survive one.
 const userDataPath = absolutePath('a user-data path').refine((p) => normalPath(p) !== '/', { error: 'expected a user-data path other than / (an update replaces the root file system)' });
 
-const powerSchema = z.discriminatedUnion('driver', [z.strictObject({ driver: z.literal('none') }), z.strictObject({ driver: z.literal('qemu') })], {
-  error: 'expected driver "none" or "qemu"',
-});
+const shellCommand = (what: string) => z.string({ error: `expected the shell command that ${what}` }).trim().min(1, { error: `expected the shell command that ${what}` });
+
+// Power drivers (harness/power/power-from-profile.ts): none, qemu (the virtual board's own), and
+// command: on / off / optional cycle and status as shell commands (uhubctl, usbrelay, snmpset, a
+// PDUDaemon client), each bounded by timeoutMs.
+const powerSchema = z.discriminatedUnion(
+  'driver',
+  [
+    z.strictObject({ driver: z.literal('none') }),
+    z.strictObject({ driver: z.literal('qemu') }),
+    z.strictObject({
+      driver: z.literal('command'),
+      on: shellCommand('switches the board on'),
+      off: shellCommand('switches the board off'),
+      cycle: shellCommand('power-cycles the board').optional(),
+      status: shellCommand('prints "on" or "off"').optional(),
+      timeoutMs: z.number({ error: 'expected milliseconds' }).int().positive().max(2 ** 31 - 1).optional(),
+    }),
+  ],
+  { error: 'expected driver "none", "qemu" or "command"' },
+);
 
 export const capabilityNames = ['power-cut', 'rollback'] as const;
 
