@@ -9,16 +9,24 @@ import { Board } from './board/board.ts';
 import { SshSession } from './ssh/ssh-session.ts';
 import { buildVboard, type VboardImage } from './vboard/build.ts';
 import { QemuPower } from './power/qemu-power.ts';
-import { noPower } from './power/power-driver.ts';
+import { powerFromProfile } from './power/power-from-profile.ts';
 import { virtualLab, partnerLab, type Lab } from './suite/lab.ts';
 import { attachOtaReport } from './report/attach-ota-report.ts';
 import { readState, vboardRunDir, type VboardState } from './vboard/run-state.ts';
 import { LabFault } from './errors.ts';
+import type { Deadline } from './wait/deadline.ts';
 import { createLogger, wantsLiveLog } from './logger.ts';
 import { test as base } from './suite/hil-test.ts';
 import { phase, PHASE_MARGIN_MS } from './suite/phase.ts';
-import { lockBoard, type BoardLock } from './suite/board-lock.ts';
-import { noteFailure, noteWorkerFailure } from './suite/failure-record.ts';
+import { classifyTestFailure, noteFailure, noteWorkerFailure } from './suite/failure-record.ts';
+import { BOARD_ID_ANNOTATION } from './history/annotations.ts';
+import { openLeaseStore } from './rack/open-store.ts';
+import { loadRackInventory, matchingBoards, type RackBoard } from './rack/rack-inventory.ts';
+import { describeWant, leaseHealthyBoard, leaseWaitMs, wantedTags, type LeasedBoard } from './rack/rack-board.ts';
+import { checkBoardHealth } from './rack/health-check.ts';
+import { BoardStrategy, OutOfServiceError } from './rack/board-strategy.ts';
+import type { LeaseStore } from './rack/lease-store.ts';
+import type { Overrides } from './board/inventory.ts';
 
 // The fixtures every OTA suite runs with, on any board project:
 //  - `profile` (worker): the board profile of the project, lab values applied;
@@ -33,7 +41,14 @@ import { noteFailure, noteWorkerFailure } from './suite/failure-record.ts';
 // A board that outlives the run (a rack board, or a virtual board kept by `hil vboard up`, named
 // in HIL_VBOARD) is attached to per test, never rebooted by the fixture: so when Playwright
 // restarts a worker after a failure, the next test finds the board as it was and re-attaches.
-// Such a board is locked by its worker (`boardLock`): two workers never share one board.
+// Such a board is leased by its worker (`rack`, harness/rack/rack-board.ts): one board of the
+// project's type (and HIL_BOARD_TAGS) from the lab inventory, in the store HIL_LEASE_STORE names,
+// health-checked first, renewed while the worker lives, released when it ends; a kept virtual
+// board is a one-board rack. Every test names its board (annotations board-id, board-tags). A
+// test that fails with a lab fault has its board checked again before the lease ends; a sick
+// board goes out of service, and the next worker (Playwright starts one after a failure) leases
+// another. With no board free within HIL_LEASE_WAIT, the worker's tests are skipped, naming who
+// holds each board.
 //
 // Time: each OTA phase has the profile's budget and makes room for it in the test's timeout
 // (harness/suite/phase.ts); a test starts with room for reaching a known state and one update.
@@ -46,6 +61,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const VBOARD_BUILD_TIMEOUT_MS = 15 * 60_000;
 /** Starting (and stopping) the lab OTA service and logging in to it: a local process, seconds. */
 const LAB_SETUP_TIMEOUT_MS = 60_000;
+/** Beyond the wait for a free board: health checks of the boards tried, and one at the end. */
+const RACK_CHECKS_MS = 20 * 60_000;
 
 /**
  * A worker fixture's setup (profile, lab, virtual board, lock): what fails there is the lab's,
@@ -66,18 +83,87 @@ export function testTimeoutFor(p: BoardProfile): number {
   return t.boot + 4 * t.command + t.publish + t.command + t.download + t.validate + t.handoff + t.install + t.reboot + t.confirm + PHASE_MARGIN_MS;
 }
 
+/** A worker's place in the rack: the board it leased, or why it has none. */
+export interface RackWorker {
+  store: LeaseStore;
+  leased?: LeasedBoard;
+  /** No board came free: what was waited for and who holds each board (the tests are skipped with it). */
+  unavailable?: string;
+  /** A test on the board failed with a lab fault: the board is checked again before its lease ends. */
+  labFaultSeen: boolean;
+}
+
 interface WorkerFixtures {
   profile: BoardProfile;
   vboard: VboardImage | undefined;
   /** The running `hil vboard up` board named by HIL_VBOARD, when the virtual project attaches to one. */
   keptVboard: VboardState | undefined;
   lab: Lab;
-  /** The lock of a board that outlives the run, held by this worker while it uses the board. */
-  boardLock: BoardLock | undefined;
+  /** The lease of a board that outlives the run (undefined for a fresh virtual board). */
+  rack: RackWorker | undefined;
 }
 
 interface TestFixtures {
   board: Board;
+  /** Names the leased board in the test's annotations, or skips the test when the worker has none. */
+  rackBoardNamed: void;
+}
+
+/** The profile of the project's board type, with `entry` (a rack board's own inventory entry) applied. */
+async function boardTypeProfile(boardProfile: string, vboard: VboardImage | undefined, keptVboard: VboardState | undefined, entry?: { board: string; fields: Overrides }): Promise<BoardProfile> {
+  // The virtual board's serial and SSH are known only once it runs: placeholders here, the
+  // board fixture binds the real ones. A kept board's are known now.
+  const env = vboard
+    ? {
+        ...process.env,
+        HIL_VIRTUAL_SERIAL: keptVboard?.serial ?? '/dev/null',
+        HIL_VIRTUAL_SSH_HOST: '127.0.0.1',
+        ...(keptVboard ? { HIL_VIRTUAL_SSH_PORT: String(keptVboard.ssh.port) } : {}),
+        HIL_VIRTUAL_SSH_KEY: vboard.clientKey,
+        HIL_VIRTUAL_SSH_HOST_KEY: vboard.hostKeyFingerprint,
+      }
+    : process.env;
+  const profile = (await loadProfile(path.resolve(root, boardProfile), { projectRoot: root, env, inventoryEntry: entry })).profile;
+  // Its keeper owns QEMU: no power control from here, so no power cuts.
+  return keptVboard ? { ...profile, power: { driver: 'none' }, capabilities: profile.capabilities.filter((c) => c !== 'power-cut') } : profile;
+}
+
+/** A board bound to the profile's console, SSH and power (a rack board, or a kept virtual board). */
+function attachedBoard(profile: BoardProfile, transcript: string, log: ReturnType<typeof createLogger>): Board {
+  const ssh = new SshSession({ host: profile.ssh.host, port: profile.ssh.port, user: profile.ssh.user, privateKeyPath: profile.ssh.privateKey, hostKeyFingerprint: profile.ssh.hostKeyFingerprint }, { logger: log });
+  return new Board(profile, ssh, powerFromProfile(profile), transcript, log);
+}
+
+/** A health check of a rack board on a Board of its own; its console transcript and log go in `dir`. */
+async function healthOf(id: string, profile: BoardProfile, dir: string) {
+  fs.mkdirSync(dir, { recursive: true });
+  const stamp = `${id}-${Date.now()}`;
+  const log = createLogger(path.join(dir, `${stamp}.harness.log`), 'debug', { live: wantsLiveLog() });
+  const board = attachedBoard(profile, path.join(dir, `${stamp}.console.log`), log);
+  try {
+    return await checkBoardHealth(board, id);
+  } finally {
+    await board.close();
+    log.close();
+  }
+}
+
+/** The rack's boards for this project: the inventory's of its type and tags, or the kept virtual board alone. */
+function rackCandidates(boardProfile: string, keptVboard: VboardState | undefined): { boards: RackBoard[]; want: string; ownEntries: boolean } {
+  if (keptVboard) return { boards: [{ id: `vboard-${keptVboard.name}`, type: 'virtual', tags: [], profile: {} }], want: `virtual board ${keptVboard.name} (HIL_VBOARD)`, ownEntries: false };
+  const type = path.basename(boardProfile, '.ts');
+  const tags = wantedTags();
+  const inv = loadRackInventory(root);
+  const boards = matchingBoards(inv, type, tags);
+  if (!boards.length) {
+    const where = inv.file ?? 'no lab inventory (lab-inventory.json or HIL_INVENTORY)';
+    // No inventory entry at all: the board of the environment variables (HIL_<TYPE>_*), a one-board rack named after its type.
+    if (!inv.boards.some((b) => b.type === type) && !tags.length) return { boards: [{ id: type, type, tags: [], profile: {} }], want: describeWant(type, tags), ownEntries: false };
+    throw new LabFault(`no ${describeWant(type, tags)} in ${where} (boards there: ${inv.boards.map((b) => `${b.id} [${b.type}${b.tags.length ? `: ${b.tags.join(',')}` : ''}]`).join(', ') || 'none'})`, { phase: 'rack' });
+  }
+  // The per-type form's entry is the profile loader's own to read (and check); a rack board's is handed to it.
+  const rackForm = !!inv.file && Object.hasOwn(JSON.parse(fs.readFileSync(inv.file, 'utf8')) as object, 'boards');
+  return { boards, want: describeWant(type, tags), ownEntries: rackForm };
 }
 
 export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
@@ -104,23 +190,59 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
     { scope: 'worker' },
   ],
 
+  rack: [
+    async ({ boardProfile, vboard, keptVboard }, use, workerInfo) => {
+      // A fresh virtual board is this test's own QEMU: nothing to share.
+      if (vboard && !keptVboard) return use(undefined);
+      const healthDir = path.join(workerInfo.project.outputDir, 'rack-health');
+      const worker: RackWorker = await labSetup('lease a board', async () => {
+        const { boards, want, ownEntries } = rackCandidates(boardProfile, keptVboard);
+        const store = await openLeaseStore(process.env.HIL_LEASE_STORE, root);
+        const job = process.env.HIL_JOB ?? `${workerInfo.project.name} worker ${workerInfo.parallelIndex}`;
+        const outcome = await leaseHealthyBoard({
+          store,
+          boards,
+          want,
+          job,
+          waitMs: leaseWaitMs(),
+          profileOf: (b) => boardTypeProfile(boardProfile, vboard, keptVboard, ownEntries ? { board: b.id, fields: b.profile } : undefined),
+          check: (b, profile) => healthOf(b.id, profile, healthDir),
+        }).catch(async (e: unknown) => {
+          await store.close();
+          throw e;
+        });
+        if ('none' in outcome) {
+          const retired = outcome.retired.length ? `; out of service now: ${outcome.retired.join('; ')}` : '';
+          console.log(`[rack] ${workerInfo.project.name} worker ${workerInfo.parallelIndex}: ${outcome.none.text}${retired}`);
+          return { store, unavailable: `${outcome.none.text}${retired}`, labFaultSeen: false };
+        }
+        const b = outcome.leased.board;
+        console.log(`[rack] ${workerInfo.project.name} worker ${workerInfo.parallelIndex} (pid ${process.pid}) leased ${b.id}${b.tags.length ? ` [${b.tags.join(',')}]` : ''} from ${store.description}`);
+        return { store, leased: outcome.leased, labFaultSeen: false };
+      });
+      try {
+        await use(worker);
+      } finally {
+        const leased = worker.leased;
+        try {
+          // After a lab fault the board is checked again: a sick one is not handed to anyone else.
+          const health = leased && worker.labFaultSeen && !leased.held.lost ? await healthOf(leased.board.id, leased.profile, healthDir) : undefined;
+          if (leased && health && !health.healthy) {
+            console.log(`[rack] ${leased.board.id} is out of service: ${health.reason}`);
+            await leased.held.retire(health.reason, health.lastLines);
+          } else await leased?.held.release();
+        } finally {
+          await worker.store.close();
+        }
+      }
+    },
+    { scope: 'worker', timeout: leaseWaitMs() + RACK_CHECKS_MS },
+  ],
+
   profile: [
-    async ({ boardProfile, vboard, keptVboard }, use) => {
-      // The virtual board's serial and SSH are known only once it runs: placeholders here, the
-      // board fixture binds the real ones. A kept board's are known now.
-      const env = vboard
-        ? {
-            ...process.env,
-            HIL_VIRTUAL_SERIAL: keptVboard?.serial ?? '/dev/null',
-            HIL_VIRTUAL_SSH_HOST: '127.0.0.1',
-            ...(keptVboard ? { HIL_VIRTUAL_SSH_PORT: String(keptVboard.ssh.port) } : {}),
-            HIL_VIRTUAL_SSH_KEY: vboard.clientKey,
-            HIL_VIRTUAL_SSH_HOST_KEY: vboard.hostKeyFingerprint,
-          }
-        : process.env;
-      const profile = await labSetup('load the board profile', async () => (await loadProfile(path.join(root, boardProfile), { projectRoot: root, env })).profile);
-      // Its keeper owns QEMU: no power control from here, so no power cuts.
-      await use(keptVboard ? { ...profile, power: { driver: 'none' }, capabilities: profile.capabilities.filter((c) => c !== 'power-cut') } : profile);
+    async ({ boardProfile, vboard, keptVboard, rack }, use) => {
+      if (rack?.leased) return use(rack.leased.profile);
+      await use(await labSetup('load the board profile', () => boardTypeProfile(boardProfile, vboard, keptVboard)));
     },
     { scope: 'worker' },
   ],
@@ -140,24 +262,25 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
     { scope: 'worker', timeout: LAB_SETUP_TIMEOUT_MS },
   ],
 
-  boardLock: [
-    async ({ profile, vboard, keptVboard }, use, workerInfo) => {
-      // A fresh virtual board is this test's own QEMU: nothing to share.
-      if (vboard && !keptVboard) return use(undefined);
-      const lock = await labSetup('attach to the board', () => lockBoard(profile.name, `${profile.ssh.host}:${profile.ssh.port}`, { holder: `${workerInfo.project.name} worker ${workerInfo.workerIndex} (pid ${process.pid})` }));
-      try {
-        await use(lock);
-      } finally {
-        lock.release();
+  rackBoardNamed: [
+    async ({ rack }, use, testInfo) => {
+      if (rack?.unavailable) testInfo.skip(true, rack.unavailable);
+      const b = rack?.leased?.board;
+      if (b) {
+        testInfo.annotations.push({ type: BOARD_ID_ANNOTATION, description: b.id });
+        if (b.tags.length) testInfo.annotations.push({ type: 'board-tags', description: b.tags.join(',') });
       }
+      await use();
+      // A lab fault on the board: the worker checks it before giving it back (see `rack`).
+      if (rack && classifyTestFailure(testInfo)?.failureClass === 'lab-fault') rack.labFaultSeen = true;
     },
-    { scope: 'worker' },
+    { auto: true },
   ],
 
   // No timeout of its own: the board's setup counts in the test's time (testTimeoutFor). The
-  // board lock is held by the worker while its tests use the board.
+  // board's lease is held by the worker while its tests use the board.
   board: [
-    async ({ profile, vboard, keptVboard, lab, boardLock: _held }, use, testInfo) => {
+    async ({ profile, vboard, keptVboard, lab, rack }, use, testInfo) => {
       testInfo.setTimeout(testTimeoutFor(profile));
       const transcript = testInfo.outputPath('console.log');
       const logFile = testInfo.outputPath('harness.log');
@@ -173,10 +296,14 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
         const ssh = new SshSession({ host: '127.0.0.1', port: power.sshPort, user: profile.ssh.user, privateKeyPath: vboard.clientKey, hostKeyFingerprint: vboard.hostKeyFingerprint }, { logger: log });
         board = new Board(profile, ssh, power, transcript, log);
       } else {
-        const ssh = new SshSession({ host: profile.ssh.host, port: profile.ssh.port, user: profile.ssh.user, privateKeyPath: profile.ssh.privateKey, hostKeyFingerprint: profile.ssh.hostKeyFingerprint }, { logger: log });
-        board = new Board(profile, ssh, noPower, transcript, log);
+        board = attachedBoard(profile, transcript, log);
       }
-      const o = { log, board: profile.name, lastLines: () => board.events.lastLines() };
+      const boardId = rack?.leased?.board.id ?? profile.name;
+      const o = { log, board: boardId, lastLines: () => board.events.lastLines() };
+      if (rack?.leased) log.info({ board: boardId, tags: rack.leased.board.tags, type: profile.name, lease: rack.store.description }, 'rack board');
+      // The lease lost under the test (forced free, the store gone): the board may be someone else's now.
+      const onLost = () => void board.closeConsole().catch(() => undefined);
+      rack?.leased?.held.signal.addEventListener('abort', onLost, { once: true });
       try {
         // A failed start still ends with the board released and its transcript in the report.
         if (fresh) {
@@ -191,20 +318,15 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
             o,
           );
         } else {
-          // A rack board is not rebooted needlessly: attach, log in, check no update is under way.
-          await phase(
-            'attach to the board',
-            profile.timeouts.boot,
-            async (d) => {
-              await board.openConsole();
-              await board.loginAndFollow(d);
-              await board.expectNoUpdateUnderWay();
-            },
-            o,
-          );
+          // A rack board is not rebooted needlessly: attached to in a shell with no update under
+          // way; power-cycled only when it does not answer (or is mid-update) and power allows.
+          await phase('attach to the board', profile.timeouts.boot, (d) => bringToShell(board, boardId, d), o);
         }
+        if (rack?.leased?.held.lost) throw rack.leased.held.signal.reason;
         await use(board);
+        if (rack?.leased?.held.lost) throw rack.leased.held.signal.reason;
       } finally {
+        rack?.leased?.held.signal.removeEventListener('abort', onLost);
         await board.close();
         log.close();
         await attachOtaReport(testInfo, board, transcript);
@@ -214,6 +336,54 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
     {},
   ],
 });
+
+/**
+ * The board state machine (harness/rack/board-strategy.ts) on an attached board: attach = the
+ * console, a login, the log follower, SSH and no update under way; power-cycle = cut and boot.
+ */
+async function bringToShell(board: Board, id: string, d: Deadline): Promise<void> {
+  let lastTrouble: Error | undefined;
+  const strategy = new BoardStrategy(id, {
+    canPower: board.power.canCut,
+    async attach() {
+      try {
+        await board.openConsole();
+        await board.loginAndFollow(d);
+      } catch (e) {
+        lastTrouble = e as Error;
+        if (!board.power.canCut) throw e;
+        return 'no-answer';
+      }
+      try {
+        await board.expectNoUpdateUnderWay();
+        return 'shell';
+      } catch (e) {
+        lastTrouble = e as Error;
+        if (!board.power.canCut) throw e;
+        return 'update-under-way';
+      }
+    },
+    async powerOff() {
+      await board.cutPower();
+    },
+    async powerOn() {
+      await board.powerOn();
+      await board.waitForShell(d);
+    },
+    async boot() {
+      await board.console.send('boot');
+      await board.waitForShell(d);
+    },
+  });
+  try {
+    await strategy.transition('shell');
+  } catch (e) {
+    if (e instanceof OutOfServiceError && lastTrouble) throw new LabFault(`${e.text}: ${lastTrouble.message.split('\n')[0]}`, { phase: 'attach to the board', cause: e });
+    throw e;
+  } finally {
+    board.log.info({ board: id, steps: strategy.steps }, 'board state');
+  }
+}
 
 /** Skips the test, with the reason shown, when the board lacks a capability. */
 export function requires(board: Board, capability: BoardProfile['capabilities'][number]): void {
