@@ -7,7 +7,7 @@ import { noPower } from './power-driver.ts';
 test('a profile names its power driver: none, or commands that learn the board from HIL_BOARD', async ({}, testInfo) => {
   expect(powerFromProfile({ name: 'sama5d2', power: { driver: 'none' } })).toBe(noPower);
   const outlet = testInfo.outputPath('outlet');
-  const power = powerFromProfile({ name: 'sama5d2', power: { driver: 'command', on: `echo "on $HIL_BOARD" > ${outlet}`, off: `echo off > ${outlet}` } as never });
+  const power = powerFromProfile({ name: 'sama5d2', power: { driver: 'command', on: `echo "on $HIL_BOARD" > ${outlet}`, off: `echo off > ${outlet}` } });
   expect(power).toBeInstanceOf(CommandPower);
   expect(power.canCut).toBe(true);
   await power.on();

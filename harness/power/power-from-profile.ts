@@ -2,8 +2,7 @@ import { CommandPower, type PowerCommands } from './command-power.ts';
 import { noPower, type PowerDriver } from './power-driver.ts';
 
 // The power driver a rack board's profile (with its lab inventory) names. `qemu` is not made here:
-// the virtual board's fixture makes it with its built image. `command` needs the profile schema to
-// accept { driver: "command", on, off, cycle?, status?, timeoutMs? } (see the twins' report).
+// the virtual board's fixture makes it with its built image.
 
 export type PowerConfig = { driver: 'none' } | { driver: 'qemu' } | ({ driver: 'command' } & PowerCommands);
 

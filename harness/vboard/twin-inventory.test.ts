@@ -23,11 +23,18 @@ test('a twin enters a lab inventory as a rack board the profile accepts, other b
   expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   const inv = JSON.parse(fs.readFileSync(file, 'utf8'));
   expect(inv.bbgw).toEqual({ deviceId: '00000000000000bb' });
-  expect(inv.sama5d2).toEqual({ deviceId: '0000000000005d02', serial: { port: '127.0.0.1:3001' }, ssh: { host: '127.0.0.1', port: 2222, privateKey: '/keys/id_ecdsa', hostKeyFingerprint: fingerprint } });
+  expect(inv.sama5d2).toEqual({
+    deviceId: '0000000000005d02',
+    serial: { port: '127.0.0.1:3001' },
+    ssh: { host: '127.0.0.1', port: 2222, privateKey: '/keys/id_ecdsa', hostKeyFingerprint: fingerprint },
+    power: { driver: 'command', on: 'on', off: 'off', cycle: 'cycle', status: 'status' },
+    capabilities: ['power-cut', 'rollback'],
+  });
   // The real profile, unchanged, validates with it.
   const { profile } = await loadProfile('boards/sama5d2.ts', { env: { HIL_INVENTORY: file } });
   expect(profile.serial.port).toBe('127.0.0.1:3001');
   expect(profile.ssh.port).toBe(2222);
+  expect(profile.power).toEqual({ driver: 'command', on: 'on', off: 'off', cycle: 'cycle', status: 'status' });
 
   removeTwinFromInventory(file, twin('127.0.0.1:4004')); // another twin's: left alone
   expect(JSON.parse(fs.readFileSync(file, 'utf8')).sama5d2).toBeDefined();

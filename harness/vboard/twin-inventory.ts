@@ -3,9 +3,13 @@ import { writeFileAtomic } from '../fs/write-file-atomic.ts';
 import type { VboardState } from './run-state.ts';
 
 // A twin's entry in a lab inventory file (README "Running on real boards"), keyed by the board
-// type it stands in for, with what the profile schema accepts today: deviceId, the serial as
-// ser2net's host:port, SSH with its key and pinned host key. The password and the power commands
-// stay in the twin's state (`hil vboard status --json`): see twinInventoryEntry's notes.
+// type it stands in for: deviceId, the serial as ser2net's host:port, SSH with its key and pinned
+// host key, the power commands (`command` driver), and what the twin can do that a rack board
+// without power control cannot. The console password stays in its file (the twin's state names
+// it): a password source in the inventory would be merged into the profile's, not replace it.
+
+/** The SAMA5D2 twin has U-Boot's bootcount; Afero's BBGW setup has no rollback, nor has its twin. */
+const twinCapabilities: Record<string, string[]> = { sama5d2: ['power-cut', 'rollback'], bbgw: ['power-cut'] };
 
 export function twinInventoryEntry(s: VboardState): Record<string, unknown> {
   const t = s.twin!;
@@ -13,6 +17,8 @@ export function twinInventoryEntry(s: VboardState): Record<string, unknown> {
     deviceId: t.deviceId,
     serial: { port: t.serialTcp },
     ssh: { host: s.ssh.host, port: s.ssh.port, privateKey: s.ssh.key, hostKeyFingerprint: s.ssh.hostKeyFingerprint },
+    power: { driver: 'command', ...t.power },
+    capabilities: twinCapabilities[t.board] ?? [],
   };
 }
 
