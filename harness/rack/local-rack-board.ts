@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { startOpenSshServer, type OpenSshServer } from '../testing/openssh-server.ts';
+import { startPtyProgram, type PtyPair } from '../testing/pty-pair.ts';
+
+// A rack board made of local peers, for the rack's tests: a real OpenSSH server (the board's sshd)
+// and a real shell on a pseudo-terminal (its serial console), its active slot read with a
+// `fw_printenv` of its own (U-Boot's boot_part, from a file) and its daemon log a file. Its
+// inventory entry points at them; `profileSource` is a board type for such boards, modelled on
+// boards/sama5d2.ts (root login without a password, A/B slots by boot_part).
+
+export interface LocalRackBoard {
+  readonly id: string;
+  readonly dir: string;
+  readonly sshd: OpenSshServer;
+  readonly console: PtyPair;
+  /** The board's entry in a lab inventory's "boards" list. */
+  entry(type: string, tags?: string[]): Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+/** The board type's profile module (for a file `<type>.ts`): lab values come from each board's entry. */
+export function profileSource(type: string): string {
+  return `export default ${JSON.stringify(profileData(type), null, 2)};\n`;
+}
+
+export function profileData(type: string): Record<string, unknown> {
+  return {
+      name: type,
+      description: 'a rack board of local peers (OpenSSH, a shell on a pty)',
+      serial: { port: '/dev/null' },
+      login: { user: 'root', password: { none: true } },
+      ssh: { user: 'root', port: 22 },
+      slots: { A: '/dev/mmcblk0p2', B: '/dev/mmcblk0p3', active: { method: 'fw_printenv', variable: 'boot_part', values: { A: '2', B: '3' } } },
+      userData: ['/afero_nv'],
+      power: { driver: 'none' },
+      timeouts: { boot: 30_000, download: 5_000, validate: 5_000, install: 5_000, reboot: 5_000, confirm: 5_000, login: 10_000, command: 4_000, followerReady: 5_000 },
+  };
+}
+
+export async function startLocalRackBoard(id: string, parent: string): Promise<LocalRackBoard> {
+  const dir = fs.mkdtempSync(path.join(parent, `${id}-`));
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin);
+  fs.writeFileSync(path.join(dir, 'boot_part'), '2\n');
+  fs.writeFileSync(path.join(bin, 'fw_printenv'), `#!/bin/sh\n[ "$1" = -n ] && shift\n[ "$1" = boot_part ] && exec cat ${dir}/boot_part\nexit 1\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'messages'), '');
+  const sshd = await startOpenSshServer();
+  try {
+    // The board's own fw_printenv first on the PATH of its SSH sessions: sshd starts again with it.
+    const config = path.join(sshd.dir, 'sshd_config');
+    fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('SetEnv SHLVL=1', `SetEnv SHLVL=1 PATH=${bin}:/usr/sbin:/usr/bin:/sbin:/bin`));
+    sshd.crash();
+    await sshd.start();
+  } catch (e) {
+    await sshd.stop();
+    throw e;
+  }
+  fs.mkdirSync(path.join(dir, 'pty'));
+  const console = await startPtyProgram('/bin/sh -i', path.join(dir, 'pty'));
+  const messages = path.join(dir, 'messages');
+  return {
+    id,
+    dir,
+    sshd,
+    console,
+    entry: (type, tags = []) => ({
+      id,
+      type,
+      tags,
+      deviceId: Buffer.from(id).toString('hex').padStart(16, '0').slice(-16),
+      serial: { port: console.harnessPath },
+      ssh: { host: sshd.target.host, port: sshd.target.port, user: sshd.target.user, privateKey: sshd.target.privateKeyPath, hostKeyFingerprint: sshd.target.hostKeyFingerprint },
+      logs: { command: `tail -n0 -F ${messages}`, sinceBootCommand: `tail -n +1 -F ${messages}`, readyProbe: `echo {marker} >> ${messages}` },
+    }),
+    async stop() {
+      await console.stop();
+      await sshd.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
