@@ -39,3 +39,17 @@ test('the timeline picture has one bar per reached phase, with its duration', ()
   expect(svg.match(/<rect x=/g)?.length).toBe(5);
   expect(svg).toMatch(/>\d+(\.\d)? s</);
 });
+
+test('each physical board has its section: the board id and tags from the annotations', () => {
+  const on = (id: string, tags: string) => [
+    { type: 'board-id', description: id },
+    { type: 'board-tags', description: tags },
+  ];
+  const a = scenarioResult({ board: 'sama5d2', scenario: 'full update', status: 'passed', durationMs: 1, annotations: on('sama5d2-1', 'usb-power') });
+  const b = scenarioResult({ board: 'sama5d2', scenario: 'not newer', status: 'passed', durationMs: 1, annotations: on('sama5d2-2', 'usb-power,sd-mux') });
+  expect(a).toMatchObject({ board: 'sama5d2', boardId: 'sama5d2-1', boardTags: ['usb-power'] });
+  const md = summaryMarkdown([a, b, scenarioResult({ board: 'virtual', scenario: 'x', status: 'passed', durationMs: 1 })], new Date(0));
+  expect(md).toContain('## sama5d2 board sama5d2-1 [usb-power]: 1 passed');
+  expect(md).toContain('## sama5d2 board sama5d2-2 [usb-power, sd-mux]: 1 passed');
+  expect(md).toContain('## virtual: 1 passed');
+});

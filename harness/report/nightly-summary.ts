@@ -1,5 +1,6 @@
 import type { OtaTestSummary } from './attach-ota-report.ts';
 import { FAILURE_CLASS_ANNOTATION, PHASE_ANNOTATION, type ReportedClass } from '../suite/failure-record.ts';
+import { annotationValue, BOARD_ID_ANNOTATION } from '../history/annotations.ts';
 
 // The nightly summary: per board, each scenario's result, its phase durations, and for a failure
 // whether the lab (board unreachable, serial gone, no OTA event at all) or the product
@@ -8,7 +9,11 @@ import { FAILURE_CLASS_ANNOTATION, PHASE_ANNOTATION, type ReportedClass } from '
 // never guessed from the message: a failure without one is `unclassified`. Pure: the reporter feeds it.
 
 export interface ScenarioResult {
+  /** The board type (the project). */
   board: string;
+  /** The physical board that ran it (the rack's board id), when the fixture leased one. */
+  boardId?: string;
+  boardTags?: string[];
   scenario: string;
   status: 'passed' | 'failed' | 'skipped';
   durationMs: number;
@@ -43,6 +48,10 @@ export function scenarioResult(o: {
   const status = o.status === 'passed' ? 'passed' : o.status === 'skipped' ? 'skipped' : 'failed';
   const last = o.summary?.attempts.at(-1);
   const r: ScenarioResult = { board: o.board, scenario: o.scenario, status, durationMs: o.durationMs };
+  const boardId = annotationValue(o.annotations ?? [], BOARD_ID_ANNOTATION);
+  if (boardId) r.boardId = boardId;
+  const tags = annotationValue(o.annotations ?? [], 'board-tags');
+  if (tags) r.boardTags = tags.split(',');
   if (last) {
     r.verdict = last.verdict;
     r.phases = Object.fromEntries(last.phases.map((p) => [p.name, p.durationMs]));
@@ -64,9 +73,11 @@ const seconds = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms /
 
 export function summaryMarkdown(results: readonly ScenarioResult[], when: Date): string {
   const out = [`# OTA nightly summary`, '', `Run ${when.toISOString()}.`, ''];
-  const boards = [...new Set(results.map((r) => r.board))];
+  // One section per physical board: "sama5d2 board sama5d2-2 [usb-power]", or the type alone.
+  const sectionOf = (r: ScenarioResult) => (r.boardId && r.boardId !== r.board ? `${r.board} board ${r.boardId}${r.boardTags?.length ? ` [${r.boardTags.join(', ')}]` : ''}` : r.board);
+  const boards = [...new Set(results.map(sectionOf))];
   for (const b of boards) {
-    const rs = results.filter((r) => r.board === b);
+    const rs = results.filter((r) => sectionOf(r) === b);
     const count = (s: string) => rs.filter((r) => r.status === s).length;
     const failed = (c: ReportedClass) => rs.filter((r) => r.status === 'failed' && r.failureClass === c).length;
     const unclassified = failed('unclassified') ? `, ${failed('unclassified')} unclassified` : '';
