@@ -4,7 +4,7 @@ import { startOpenSshServer, type OpenSshServer } from '../testing/openssh-serve
 import { startPtyProgram, type PtyPair } from '../testing/pty-pair.ts';
 
 // A rack board made of local peers, for the rack's tests: a real OpenSSH server (the board's sshd)
-// and a real shell on a pseudo-terminal (its serial console), its active slot read with a
+// and a real shell on a pseudo-terminal (its serial console, with a /tmp of its own), its active slot read with a
 // `fw_printenv` of its own (U-Boot's boot_part, from a file) and its daemon log a file. Its
 // inventory entry points at them; `profileSource` is a board type for such boards, modelled on
 // boards/sama5d2.ts (root login without a password, A/B slots by boot_part).
@@ -56,8 +56,12 @@ export async function startLocalRackBoard(id: string, parent: string): Promise<L
     await sshd.stop();
     throw e;
   }
+  // The console's shell has a /tmp of its own, as a board has: the harness keeps the log
+  // follower's pid in /tmp/.hil-log-follower.pid, which two boards on one host would share.
+  const shell = path.join(dir, 'console.sh');
+  fs.writeFileSync(shell, `#!/bin/sh\nexec unshare -m --propagation private sh -c 'mount -t tmpfs hil-board-tmp /tmp && exec /bin/sh -i'\n`, { mode: 0o755 });
   fs.mkdirSync(path.join(dir, 'pty'));
-  const console = await startPtyProgram('/bin/sh -i', path.join(dir, 'pty'));
+  const console = await startPtyProgram(shell, path.join(dir, 'pty'));
   const messages = path.join(dir, 'messages');
   return {
     id,
