@@ -11,7 +11,13 @@ import { waitUntil } from '../wait/wait-until.ts';
 // PostgreSQL refuses to run as root: as root, initdb and the server run as the `postgres` system
 // user (setpriv, which execs: the tied shell's child is the postmaster itself).
 
-const BIN = '/usr/lib/postgresql/15/bin';
+/** The newest PostgreSQL Debian installed (15 on Debian 12; another release brings another). */
+function serverBin(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => /^\d+$/.test(v) && fs.existsSync(path.join(root, v, 'bin', 'initdb'))) : [];
+  if (!versions.length) throw new Error(`no PostgreSQL server under ${root}: install Debian's postgresql (apt-get install postgresql)`);
+  return path.join(root, versions.sort((a, b) => Number(b) - Number(a))[0], 'bin');
+}
 const SUPERUSER = 'hil';
 
 export interface PostgresServer {
@@ -33,7 +39,7 @@ function asServerUser(program: string, args: string[]): [string, string[]] {
 }
 
 export async function startPostgres(o: { timeoutMs?: number } = {}): Promise<PostgresServer> {
-  if (!fs.existsSync(path.join(BIN, 'postgres'))) throw new Error(`${BIN}/postgres not found: install Debian's postgresql (apt-get install postgresql)`);
+  const BIN = serverBin();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-pg-'));
   if (process.getuid?.() === 0) execFileSync('chown', ['postgres:postgres', dir]);
   const data = path.join(dir, 'data');
