@@ -12,7 +12,9 @@ import { SqliteLeaseStore } from './sqlite-store.ts';
 //  - the project runs two workers (the pool's size, harness/rack/rack-workers.ts), one per board,
 //    and every test names its board (annotations, JUnit properties, nightly summary);
 //  - with one board's SSH dead, that board fails its health check, goes out of service with the
-//    reason, and the tests run on the other; `hil rack return` puts it back.
+//    reason, and the tests run on the other; `hil rack return` puts it back;
+//  - with no healthy board free in time, the tests are skipped, naming each board and its holder;
+//  - a lab fault in a test has its board checked again when the worker ends.
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TYPE = 'rackboard';
@@ -20,6 +22,11 @@ const TYPE = 'rackboard';
 const spec = (outDir: string) => `
 import fs from 'node:fs';
 import { test, expect } from ${JSON.stringify(path.join(root, 'harness/fixtures.ts'))};
+import { phase } from ${JSON.stringify(path.join(root, 'harness/suite/phase.ts'))};
+import { LabFault } from ${JSON.stringify(path.join(root, 'harness/errors.ts'))};
+
+// HIL_TEST_KILL_SSHD (the sshd pid files by board): test 1 kills its board's sshd and fails with a lab fault.
+const killable = JSON.parse(process.env.HIL_TEST_KILL_SSHD ?? '{}');
 
 for (const n of [1, 2, 3, 4]) {
   test('test ' + n, async ({ board }, testInfo) => {
@@ -27,13 +34,19 @@ for (const n of [1, 2, 3, 4]) {
     const id = testInfo.annotations.find((a) => a.type === 'board-id')?.description;
     expect(await board.activeSlot()).toBe('A');
     fs.writeFileSync(${JSON.stringify(outDir)} + '/test-' + n + '.json', JSON.stringify({ pid: process.pid, board: id, deviceId: board.profile.deviceId, sshPort: board.profile.ssh.port }));
+    if (n === 1 && killable[id]) {
+      process.kill(Number(fs.readFileSync(killable[id], 'utf8')), 'SIGKILL');
+      await phase('confirm', 1000, async () => {
+        throw new LabFault(id + ': the board stopped answering');
+      });
+    }
     expect(id).toBeTruthy();
   });
 }
 `;
 
 interface Report {
-  suites: { specs: { title: string; tests: { results: { status: string; annotations: { type: string; description?: string }[] }[]; annotations: { type: string; description?: string }[] }[] }[] }[];
+  suites: { specs: { title: string; tests: { results: { status: string; startTime: string; annotations: { type: string; description?: string }[] }[]; annotations: { type: string; description?: string }[] }[] }[] }[];
 }
 
 let work: string;
@@ -204,5 +217,39 @@ test('with no healthy board left (one reserved at the bench, the other sick), th
     expect(why).toMatch(/board-1: reserved by .* pid \d+ \(alice at the bench\) until /);
     expect(why).toContain('board-2: out of service since');
     expect(why).toContain('health check failed at "SSH" on board-2');
+  }
+});
+
+test('a lab fault in a test has its board checked again: dead SSH puts it out of service, and the tests go on on the other board', async () => {
+  test.setTimeout(240_000);
+  const pidFiles = Object.fromEntries(boards.map((b) => [b.id, path.join(b.sshd.dir, 'sshd.pid')]));
+  const { report } = await nestedRun({ HIL_TEST_KILL_SSHD: JSON.stringify(pidFiles) });
+  const results = Object.fromEntries(report.suites.flatMap((s) => s.specs).map((s) => [s.title, s.tests[0].results[0]]));
+  const first = results['test 1'];
+  expect(first.status).toBe('failed');
+  const sick = first.annotations.find((a) => a.type === 'board-id')?.description;
+  expect(first.annotations.find((a) => a.type === 'failure-class')?.description).toBe('lab-fault');
+  const other = sick === 'board-1' ? 'board-2' : 'board-1';
+  // The board went out of service when the worker ended, with the health check's reason.
+  const store = new SqliteLeaseStore(path.join(work, 'rack.sqlite'));
+  try {
+    const snap = await store.snapshot();
+    expect(snap.outOfService.map((o) => o.board)).toEqual([sick]);
+    expect(snap.outOfService[0].reason).toMatch(new RegExp(`^health check failed at "SSH" on ${sick}: .*ECONNREFUSED`));
+    expect(snap.leases).toEqual([]);
+    // Taken out by the worker that ran test 1, as it ended: not found sick later by another worker.
+    const test1 = JSON.parse(fs.readFileSync(path.join(work, 'out', 'test-1.json'), 'utf8')) as { pid: number };
+    expect(snap.outOfService[0].by).toContain(`pid ${test1.pid} `);
+  } finally {
+    await store.close();
+  }
+  // The other tests ran on the other board (or, finding none free in time, were skipped): never on the sick one.
+  for (const t of ['test 2', 'test 3', 'test 4']) {
+    const r = results[t];
+    if (r.status === 'skipped') continue;
+    expect(r.status, t).toBe('passed');
+    const on = r.annotations.find((a) => a.type === 'board-id')?.description;
+    if (on === sick) expect(Date.parse(r.startTime), `${t} ran on ${sick} before test 1's fault only`).toBeLessThan(Date.parse(first.startTime));
+    else expect(on).toBe(other);
   }
 });
