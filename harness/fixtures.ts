@@ -248,13 +248,13 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
   ],
 
   lab: [
-    async ({ vboard, keptVboard }, use) => {
+    async ({ boardProfile, vboard, keptVboard }, use) => {
       const lab = await labSetup('start the lab', () =>
         keptVboard
           ? virtualLab(vboard!, { port: Number(new URL(keptVboard.otaService).port), serviceDir: path.join(vboardRunDir(root, keptVboard.name), 'lab-service') })
           : vboard
             ? virtualLab(vboard)
-            : partnerLab(),
+            : partnerLab(process.env, { projectRoot: root, board: path.basename(boardProfile, '.ts') }),
       );
       await use(lab);
       await lab.close();
