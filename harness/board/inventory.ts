@@ -67,8 +67,9 @@ function prototypeKeys(v: unknown, at: string, found: string[]): string[] {
 
 /**
  * The inventory's entry for one board (empty when there is no inventory or no entry). Every key
- * must name a board type (`boards`: the lab's rack form, read by harness/rack/); a misspelt one
- * would leave its board with no lab values and no word why.
+ * must name a board type (`boards`: the lab's rack form, read by harness/rack/; `lab`: the OTA
+ * side, read by harness/board/lab-section.ts); a misspelt one would leave its board with no lab
+ * values and no word why.
  */
 export function readInventory(file: string | undefined, board: string, knownBoards: readonly string[] = []): Overrides {
   if (!file) return {};
@@ -88,7 +89,7 @@ export function readInventory(file: string | undefined, board: string, knownBoar
   const known = [...new Set([...knownBoards, board])].sort();
   const problems: string[] = [];
   for (const [key, entry] of Object.entries(data)) {
-    if (key === 'boards') continue;
+    if (key === 'boards' || key === LAB_SECTION) continue;
     if (!known.includes(key)) problems.push(`${key}: expected the name of a board profile (${known.join(', ')}), found an unknown board (misspelt?)`);
     else prototypeKeys(entry, key, problems);
   }
@@ -114,17 +115,84 @@ export function environmentOverrides(board: string, env: NodeJS.ProcessEnv): { o
   return { overrides, used };
 }
 
+/** The inventory's top-level key for the OTA side of the lab (per board type), beside the boards. */
+export const LAB_SECTION = 'lab';
+
 /**
- * Deep merge of plain objects; arrays and scalars from `over` replace those in `base`. Fields are
- * defined, not assigned: a "__proto__" field stays a field (the schema then refuses it).
+ * Fields whose value is one of several shapes, so an override replaces the whole value: the
+ * password's source is one of env, file or none, and `{file}` over a profile's `{env}` must not
+ * become `{env, file}`.
+ */
+const REPLACED_WHOLE = new Set(['login.password']);
+
+/**
+ * Deep merge of plain objects; arrays and scalars from `over` replace those in `base`, and so do
+ * the REPLACED_WHOLE fields. Fields are defined, not assigned: a "__proto__" field stays a field
+ * (the schema then refuses it).
  */
 export function mergeOverrides<T>(base: T, over: Overrides): T {
+  return mergeAt(base, over, '');
+}
+
+function mergeAt<T>(base: T, over: Overrides, at: string): T {
   if (typeof base !== 'object' || base === null || Array.isArray(base)) return over as T;
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [k, v] of Object.entries(over)) {
+    const field = at ? `${at}.${k}` : k;
     const b = Object.hasOwn(out, k) ? out[k] : undefined;
-    const value = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b) ? mergeOverrides(b, v as Overrides) : v;
+    const deep = !REPLACED_WHOLE.has(field) && v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b);
+    const value = deep ? mergeAt(b, v as Overrides, field) : v;
     Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
   }
   return out as T;
+}
+
+/**
+ * The OTA side of the lab for one board type, from the inventory's `lab` section:
+ *   "lab": { "sama5d2": { "otaConf": "partner-ota-conf.json", "build": "make-image ...",
+ *                         "variants": ["rootfs-no-init", "rootfs-random-kernel"] } }
+ * otaConf: the partner configuration of the OTA service the board uses (relative to the
+ * inventory's folder); build: the command that builds a release image for a record; variants: the
+ * broken images that command can also build (for rollback). Read by harness/suite/lab.ts, where
+ * HIL_OTA_CONF, HIL_OTA_BUILD and HIL_OTA_VARIANTS win over it.
+ */
+export interface LabSection {
+  otaConf?: string;
+  build?: string;
+  variants?: string[];
+}
+
+const LAB_FIELDS = ['otaConf', 'build', 'variants'];
+
+/** The inventory's lab values for a board type (empty when there are none); problems name the file and field. */
+export function readLabSection(file: string | undefined, board: string): LabSection {
+  if (!file) return {};
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ProfileError(file, [`cannot read the lab inventory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
+  }
+  const section = (data as Record<string, unknown> | null)?.[LAB_SECTION];
+  if (section === undefined) return {};
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(section)) throw new ProfileError(file, [`${LAB_SECTION}: expected an object keyed by board type ({"${board}": {"otaConf": ..., "build": ...}}), found ${describeValue(section)}`]);
+  const entry = Object.hasOwn(section, board) ? section[board] : undefined;
+  if (entry === undefined) return {};
+  const at = `${LAB_SECTION}.${board}`;
+  if (!isObject(entry)) throw new ProfileError(file, [`${at}: expected an object ({"otaConf": ..., "build": ..., "variants": [...]}), found ${describeValue(entry)}`]);
+  const problems: string[] = [];
+  const extra = Object.keys(entry).filter((k) => !LAB_FIELDS.includes(k));
+  if (extra.length) problems.push(`${at}: unknown field${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (expected ${LAB_FIELDS.join(', ')})`);
+  const { otaConf, build, variants } = entry;
+  if (otaConf !== undefined && (typeof otaConf !== 'string' || !otaConf)) problems.push(`${at}.otaConf: expected the path of a partner-ota-conf.json, found ${describeValue(otaConf)}`);
+  // Never echo a build command: it may carry credentials.
+  if (build !== undefined && (typeof build !== 'string' || !build.trim())) problems.push(`${at}.build: expected the image build command (a non-empty string)`);
+  if (variants !== undefined && (!Array.isArray(variants) || variants.some((v) => typeof v !== 'string'))) problems.push(`${at}.variants: expected a list of image variants (["rootfs-no-init", "rootfs-random-kernel"]), found ${describeValue(variants)}`);
+  if (problems.length) throw new ProfileError(file, problems);
+  return {
+    ...(otaConf !== undefined ? { otaConf: path.resolve(path.dirname(file), otaConf as string) } : {}),
+    ...(build !== undefined ? { build: build as string } : {}),
+    ...(variants !== undefined ? { variants: variants as string[] } : {}),
+  };
 }

@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { describeValue } from '../secrets.ts';
 
 // partner-ota-conf.json, as Afero's Python tools read it, plus an optional baseUrl: absent, the
-// tools talk to the lab OTA service; "https://api.afero.io" reaches Afero's cloud.
+// tools talk to the lab OTA service; "https://api.afero.io" reaches Afero's cloud. And an optional
+// labService: true when the service is the lab's (it writes it into the conf it makes), which can
+// damage a download on purpose; Afero's cloud cannot.
 
 export const LAB_SERVICE_URL = 'http://127.0.0.1:8480';
 
@@ -23,6 +25,7 @@ const confSchema = z.looseObject({
     .url({ error: 'expected an http(s) URL', protocol: /^https?$/ })
     .refine((u) => !/^[a-z]+:\/\/[^/?#]*@/i.test(u), { error: 'expected a URL without user:password@ (the account goes in username and userpw)' })
     .default(LAB_SERVICE_URL),
+  labService: z.boolean({ error: 'expected true (the lab OTA service) or false' }).optional(),
 }, { error: 'expected an object' });
 
 export type PartnerConf = z.output<typeof confSchema> & { file: string; dir: string };

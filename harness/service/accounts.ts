@@ -140,6 +140,8 @@ export function writePartnerConf(dir: string, plain: ReturnType<Accounts['create
     partnerId: plain.partnerId,
     imageFiles: { A: 'hub_update.bin' },
     baseUrl,
+    // A run with this conf may ask for damaged downloads (harness/suite/lab.ts canDamageDownloads).
+    labService: true,
   };
   writeFileAtomic(file, `${JSON.stringify(conf, null, 4)}\n`, 0o600);
   fs.chmodSync(file, 0o600);
