@@ -11,6 +11,8 @@ import { startSer2net, tcpLine, type Ser2net } from '../vboard/ser2net.ts';
 import { UartRelay } from '../vboard/uart-relay.ts';
 import { freePort } from '../process/free-port.ts';
 import { addTwinToInventory, removeTwinFromInventory } from '../vboard/twin-inventory.ts';
+import { startOtaService, type OtaService } from '../service/server.ts';
+import { LAB_SERVICE_URL } from '../ota/partner-conf.ts';
 
 const runDir = vboardRunDir;
 
@@ -19,7 +21,9 @@ const runDir = vboardRunDir;
 // board lives exactly as long as the keeper, and `down` ends the keeper, which stops QEMU and
 // removes the overlay. State in .cache/vboard-run/<name>/: state.json and a stable `serial` link.
 // With --twin, the board is a twin of a real board type (boards/twins/), kept as a rack keeps a
-// board: console through ser2net, SSH, power commands, and an entry in a lab inventory.
+// board: console through ser2net, SSH, power commands, and an entry in a lab inventory; and, unless
+// --service names another, a lab OTA service of its own (signing with the key the twin trusts),
+// which lives and ends with it.
 
 function print(s: VboardState, json: boolean): void {
   if (s.twin) return printTwin(s, json);
@@ -41,7 +45,7 @@ function print(s: VboardState, json: boolean): void {
 function printTwin(s: VboardState, json: boolean): void {
   const t = s.twin!;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ twin: t.board, serial: t.serialTcp, ssh: { host: s.ssh.host, port: s.ssh.port, user: s.ssh.user, key: s.ssh.key, hostKeyFingerprint: s.ssh.hostKeyFingerprint }, deviceId: t.deviceId, passwordFile: t.passwordFile, power: t.power, inventory: t.inventory })}\n`);
+    process.stdout.write(`${JSON.stringify({ twin: t.board, serial: t.serialTcp, ssh: { host: s.ssh.host, port: s.ssh.port, user: s.ssh.user, key: s.ssh.key, hostKeyFingerprint: s.ssh.hostKeyFingerprint }, deviceId: t.deviceId, passwordFile: t.passwordFile, power: t.power, inventory: t.inventory, otaService: s.otaService, lab: t.lab })}\n`);
     return;
   }
   const env = `HIL_${t.board.toUpperCase()}_PASSWORD`;
@@ -54,8 +58,8 @@ function printTwin(s: VboardState, json: boolean): void {
       `  password:  in ${t.passwordFile} (export ${env}="$(cat ${t.passwordFile})")`,
       `  deviceId:  ${t.deviceId}`,
       `  power:     ${t.power.cycle.replace(/ cycle$/, ' on|off|cycle|status')}`,
-      ...(t.inventory ? [`  inventory: entry "${t.board}" in ${t.inventory}`] : []),
-      `  OTA:       the board's hubby reaches ${s.otaService}; start it with: hil service start --signing-key ${s.signingKey}`,
+      t.lab?.otaConf ? `  OTA:       the twin's lab service at ${s.otaService} (partner-ota-conf.json: ${t.lab.otaConf})` : `  OTA:       the board's hubby reaches ${s.otaService} (a service signing with ${s.signingKey})`,
+      ...(t.inventory ? [`  inventory: entry "${t.board}" and lab.${t.board} in ${t.inventory}; run: HIL_INVENTORY=${t.inventory} npx playwright test --project=${t.board}`] : []),
       '',
     ].join('\n'),
   );
@@ -135,11 +139,15 @@ async function twinKeep(root: string, o: { name: string; service: string; twin: 
   const img = buildTwin(root, o.twin);
   const dir = runDir(root, o.name);
   const powerSocket = path.join(dir, 'power.sock');
+  let service: OtaService | undefined;
   let board: QemuBoard;
   let uart: UartRelay;
   let ser2net: Ser2net;
   try {
-    board = await QemuBoard.start({ baseImage: img.disk, runDir: dir, otaServiceUrl: o.service, sdController: img.sdController, powerSocket, serialSocket: path.join(dir, 'uart.sock') });
+    // The twin's own lab service unless --service named another: on a free port, so that twins
+    // (and a service someone runs on 8480) live side by side; its data goes with the twin.
+    if (o.service === LAB_SERVICE_URL) service = await startOtaService({ port: 0, dataDir: path.join(dir, 'lab-service'), signingKeyFile: path.join(img.dir, 'keys', 'ota-signing.pem') });
+    board = await QemuBoard.start({ baseImage: img.disk, runDir: dir, otaServiceUrl: service?.url ?? o.service, sdController: img.sdController, powerSocket, serialSocket: path.join(dir, 'uart.sock') });
     uart = await UartRelay.start({ uartSocket: board.serialPath });
     // The power script switches QEMU through its own QMP socket: the events tell the UART too.
     board.onEvent((ev) => (ev.event === 'RESUME' ? uart.setPowered(true) : ev.event === 'STOP' ? uart.setPowered(false) : undefined));
@@ -147,6 +155,7 @@ async function twinKeep(root: string, o: { name: string; service: string; twin: 
   } catch (e) {
     // QEMU and ser2net are tied to this process: exiting ends them too.
     process.stderr.write(`cannot start the ${o.twin} twin: ${(e as Error).message}\n`);
+    await service?.close();
     process.exit(1);
   }
   await board.powerOn();
@@ -157,7 +166,7 @@ async function twinKeep(root: string, o: { name: string; service: string; twin: 
     pid: process.pid,
     serial: `127.0.0.1:${ser2net.port}`,
     ssh: { host: '127.0.0.1', port: board.sshPort, user: 'root', key: img.clientKey, hostKeyFingerprint: img.hostKeyFingerprint },
-    otaService: o.service,
+    otaService: service?.url ?? o.service,
     signingKey: path.join(img.dir, 'keys', 'ota-signing.pem'),
     twin: {
       board: o.twin,
@@ -166,12 +175,14 @@ async function twinKeep(root: string, o: { name: string; service: string; twin: 
       passwordFile: img.passwordFile,
       power: { on: power('on'), off: power('off'), cycle: power('cycle'), status: power('status') },
       inventory: o.inventory,
+      // The release image for a record is the twin's payload with the record in front (boards/twins/make-image.sh).
+      lab: { ...(service ? { otaConf: service.confPath } : {}), build: `sh ${path.join(root, 'boards', 'twins', 'make-image.sh')} ${img.dir}`, variants: ['rootfs-no-init', 'rootfs-random-kernel'] },
     },
   };
   fs.writeFileSync(`${path.join(dir, 'state.json')}.part`, JSON.stringify(state, null, 2));
   fs.renameSync(`${path.join(dir, 'state.json')}.part`, path.join(dir, 'state.json'));
   const stop = () =>
-    void Promise.allSettled([ser2net.stop(), uart.stop(), board.stop()]).finally(() => {
+    void Promise.allSettled([ser2net.stop(), uart.stop(), board.stop(), service?.close()]).finally(() => {
       if (state.twin!.inventory) removeTwinFromInventory(state.twin!.inventory, state);
       fs.rmSync(dir, { recursive: true, force: true });
       process.exit(0);

@@ -27,6 +27,11 @@ export interface TwinState {
   power: { on: string; off: string; cycle: string; status: string };
   /** The lab inventory the twin was added to, if any. */
   inventory?: string;
+  /**
+   * The twin's OTA side, as the inventory's `lab` section takes it: its own lab service's partner
+   * configuration (absent when `--service` named another service), the image build, the broken variants.
+   */
+  lab?: { otaConf?: string; build: string; variants: string[] };
 }
 
 export const vboardRunDir = (root: string, name: string) => path.join(root, '.cache', 'vboard-run', name);

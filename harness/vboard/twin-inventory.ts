@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import { writeFileAtomic } from '../fs/write-file-atomic.ts';
+import { LAB_SECTION, type LabSection } from '../board/inventory.ts';
 import type { VboardState } from './run-state.ts';
 
-// A twin's entry in a lab inventory file (README "Running on real boards"), keyed by the board
-// type it stands in for: deviceId, the serial as ser2net's host:port, SSH with its key and pinned
-// host key, the power commands (`command` driver), and what the twin can do that a rack board
-// without power control cannot. The console password stays in its file (the twin's state names
-// it): a password source in the inventory would be merged into the profile's, not replace it.
+// A twin's entry in a lab inventory file (README "Running on real boards"), as a rack board is
+// listed: deviceId, the serial as ser2net's host:port, SSH with its key and pinned host key, the
+// console password's file, the power commands (`command` driver), and what the twin can do that a
+// rack board without power control cannot. In the per-type form ({"sama5d2": {...}}) it is the
+// entry of its board type; in the rack form ({"boards": [...]}) a board with the twin's name as
+// id. Beside it, the inventory's `lab` section gets the twin's OTA side for its board type: the
+// partner configuration of the twin's lab service, the image build, the broken variants.
 
 /** The SAMA5D2 twin has U-Boot's bootcount; Afero's BBGW setup has no rollback, nor has its twin. */
 const twinCapabilities: Record<string, string[]> = { sama5d2: ['power-cut', 'rollback'], bbgw: ['power-cut'] };
@@ -17,12 +20,15 @@ export function twinInventoryEntry(s: VboardState): Record<string, unknown> {
     deviceId: t.deviceId,
     serial: { port: t.serialTcp },
     ssh: { host: s.ssh.host, port: s.ssh.port, privateKey: s.ssh.key, hostKeyFingerprint: s.ssh.hostKeyFingerprint },
+    login: { password: { file: t.passwordFile } },
     power: { driver: 'command', ...t.power },
     capabilities: twinCapabilities[t.board] ?? [],
   };
 }
 
-function readInventoryFile(file: string): Record<string, unknown> {
+type Inventory = Record<string, unknown> & { boards?: Record<string, unknown>[]; lab?: Record<string, LabSection> };
+
+function readInventoryFile(file: string): Inventory {
   if (!fs.existsSync(file)) return {};
   let data: unknown;
   try {
@@ -30,22 +36,37 @@ function readInventoryFile(file: string): Record<string, unknown> {
   } catch (e) {
     throw new Error(`--inventory ${file}: not valid JSON (${(e as Error).message}); fix or remove it`);
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error(`--inventory ${file}: expected an object keyed by board name ({"sama5d2": {...}})`);
-  return data as Record<string, unknown>;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error(`--inventory ${file}: expected an object keyed by board name ({"sama5d2": {...}}) or {"boards": [...]}`);
+  const inv = data as Inventory;
+  if (inv.boards !== undefined && !Array.isArray(inv.boards)) throw new Error(`--inventory ${file}: boards: expected a list of boards`);
+  const lab = inv[LAB_SECTION];
+  if (lab !== undefined && (typeof lab !== 'object' || lab === null || Array.isArray(lab))) throw new Error(`--inventory ${file}: ${LAB_SECTION}: expected an object keyed by board type`);
+  return inv;
 }
 
-/** Adds (or replaces) the twin's entry; the file is created if absent, other boards' entries kept. */
+const write = (file: string, data: Inventory) => writeFileAtomic(file, `${JSON.stringify(data, null, 2)}\n`, 0o600);
+
+/** Adds (or replaces) the twin's entry and its lab values; the file is created if absent, other boards' entries kept. */
 export function addTwinToInventory(file: string, s: VboardState): void {
+  const t = s.twin!;
   const data = readInventoryFile(file);
-  data[s.twin!.board] = twinInventoryEntry(s);
-  writeFileAtomic(file, `${JSON.stringify(data, null, 2)}\n`, 0o600);
+  if (data.boards) data.boards = [...data.boards.filter((b) => b.id !== s.name), { id: s.name, type: t.board, ...twinInventoryEntry(s) }];
+  else data[t.board] = twinInventoryEntry(s);
+  if (t.lab) data[LAB_SECTION] = { ...data[LAB_SECTION], [t.board]: t.lab };
+  write(file, data);
 }
 
-/** Removes the twin's entry, if it is still this twin's (another may have been put there since). */
+/** Removes the twin's entry and lab values, if they are still this twin's (another may have been put there since). */
 export function removeTwinFromInventory(file: string, s: VboardState): void {
+  const t = s.twin!;
   const data = readInventoryFile(file);
-  const entry = data[s.twin!.board] as { serial?: { port?: string } } | undefined;
-  if (entry?.serial?.port !== s.twin!.serialTcp) return;
-  delete data[s.twin!.board];
-  writeFileAtomic(file, `${JSON.stringify(data, null, 2)}\n`, 0o600);
+  const ours = (e: unknown) => (e as { serial?: { port?: string } } | undefined)?.serial?.port === t.serialTcp;
+  if (data.boards) data.boards = data.boards.filter((b) => !(b.id === s.name && ours(b)));
+  else if (ours(data[t.board])) delete data[t.board];
+  const lab = data[LAB_SECTION];
+  if (t.lab && lab && JSON.stringify(lab[t.board]) === JSON.stringify(t.lab)) {
+    delete lab[t.board];
+    if (!Object.keys(lab).length) delete data[LAB_SECTION];
+  }
+  write(file, data);
 }
