@@ -176,6 +176,20 @@ test('the password comes from its source and is never part of the profile', asyn
   expect(resolvePassword(validateProfile(validBase(), 'x.ts'))).toBe('');
 });
 
+test("the inventory's password source replaces the profile's whole (one of env, file, none), and the lab section is not taken for a board", async ({}, testInfo) => {
+  const pw = testInfo.outputPath('root-password');
+  fs.mkdirSync(path.dirname(pw), { recursive: true });
+  fs.writeFileSync(pw, 'twin-secret\n', { mode: 0o600 });
+  // boards/sama5d2.ts says {env: HIL_SAMA5D2_PASSWORD}; a twin's entry names a file.
+  const inv = writeInventory(testInfo, { sama5d2: { ...lab, login: { password: { file: pw } } }, lab: { sama5d2: { build: 'make-image' } } });
+  const { profile } = await loadProfile('boards/sama5d2.ts', { projectRoot: root, env: { HIL_INVENTORY: inv } });
+  expect(profile.login.password).toEqual({ file: pw });
+  expect(profile.login.user, 'the rest of login is still merged').toBe('root');
+  expect(resolvePassword(profile, {})).toBe('twin-secret');
+  const none = validateProfile(mergeOverrides(withPassword({ env: 'BOARD_PW' }), { login: { password: { none: true } } }), 'x.ts');
+  expect(none.login.password).toEqual({ none: true });
+});
+
 test('hil profile check prints ok with the lab values, or every problem with exit 2', ({}, testInfo) => {
   const inv = writeInventory(testInfo, { sama5d2: lab });
   const ok = execFileSync('node', ['bin/hil.js', 'profile', 'check', 'boards/sama5d2.ts'], { cwd: root, env: { ...process.env, HIL_INVENTORY: inv } }).toString();
