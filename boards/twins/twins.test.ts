@@ -9,6 +9,7 @@ import { Board } from '../../harness/board/board.ts';
 import { SshSession } from '../../harness/ssh/ssh-session.ts';
 import { CommandPower } from '../../harness/power/command-power.ts';
 import { ProductFailure } from '../../harness/errors.ts';
+import { partnerLab } from '../../harness/suite/lab.ts';
 
 // The board twins reached as rack boards are: `vboard up --twin` adds one to a lab inventory, and
 // the real profile (boards/sama5d2.ts, boards/bbgw.ts, unchanged) with that inventory logs in with
@@ -17,21 +18,29 @@ import { ProductFailure } from '../../harness/errors.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
-// `hil vboard` with the twin options (harness/vboard/twin-cli.ts until harness/cli/main.ts has them).
-const hilVboard = (...args: string[]) => run('npx', ['tsx', path.join(root, 'harness', 'vboard', 'twin-cli.ts'), 'vboard', ...args], { cwd: root, timeout: 15 * 60_000 });
+const hilVboard = (...args: string[]) => run(process.execPath, [path.join(root, 'bin', 'hil.js'), 'vboard', ...args], { cwd: root, timeout: 15 * 60_000 });
 
 interface TwinUp {
   serial: string;
   passwordFile: string;
   power: { on: string; off: string; cycle: string; status: string };
+  otaService: string;
+  lab: { otaConf: string; build: string; variants: string[] };
 }
 
 async function attach(board: 'sama5d2' | 'bbgw', name: string, inventory: string, transcript: string): Promise<{ b: Board; up: TwinUp; power: CommandPower }> {
   const up = JSON.parse((await hilVboard('up', '--twin', board, '--name', name, '--inventory', inventory, '--json')).stdout) as TwinUp;
-  const passwordVar = `HIL_${board.toUpperCase()}_PASSWORD`;
-  process.env[passwordVar] = fs.readFileSync(up.passwordFile, 'utf8').trim();
-  const { profile } = await loadProfile(`boards/${board}.ts`, { projectRoot: root, env: { ...process.env, HIL_INVENTORY: inventory } });
+  // Only the inventory: the password from its file, no HIL_<BOARD>_* variable.
+  const { [`HIL_${board.toUpperCase()}_PASSWORD`]: _unset, ...env } = process.env;
+  const { profile } = await loadProfile(`boards/${board}.ts`, { projectRoot: root, env: { ...env, HIL_INVENTORY: inventory } });
   expect(profile.serial.port).toBe(up.serial);
+  expect(profile.login.password).toEqual({ file: up.passwordFile });
+  // The twin's own lab service answers with the conf the inventory names, and says it is a lab service.
+  const lab = partnerLab({ HIL_INVENTORY: inventory }, { projectRoot: root, board });
+  await lab.client.logIn();
+  expect(lab.canDamageDownloads).toBe(true);
+  expect([lab.canBuild('rootfs-no-init'), lab.canBuild('rootfs-random-kernel')]).toEqual([true, true]);
+  expect(JSON.parse(fs.readFileSync(inventory, 'utf8')).lab[board].otaConf).toBe(up.lab.otaConf);
   const ssh = new SshSession({ host: profile.ssh.host, port: profile.ssh.port, user: profile.ssh.user, privateKeyPath: profile.ssh.privateKey, hostKeyFingerprint: profile.ssh.hostKeyFingerprint });
   const power = new CommandPower(up.power);
   const b = new Board(profile, ssh, power, transcript);
@@ -42,8 +51,12 @@ async function attach(board: 'sama5d2' | 'bbgw', name: string, inventory: string
 
 async function detach(b: Board | undefined, name: string, inventory: string, board: string): Promise<void> {
   await b?.close();
+  const service = await hilVboard('status', '--name', name, '--json').then((r) => JSON.parse(r.stdout).otaService as string, () => undefined);
   await hilVboard('down', '--name', name);
-  expect(JSON.parse(fs.readFileSync(inventory, 'utf8'))[board], 'the inventory entry after down').toBeUndefined();
+  const inv = JSON.parse(fs.readFileSync(inventory, 'utf8'));
+  expect(inv[board], 'the inventory entry after down').toBeUndefined();
+  expect(inv.lab?.[board], 'the lab values after down').toBeUndefined();
+  if (service) expect(await fetch(service).then(() => 'answered', (e: Error) => (e.cause as NodeJS.ErrnoException | undefined)?.code), "the twin's lab service after down").toBe('ECONNREFUSED');
 }
 
 test('sama5d2 twin: password login over ser2net, boot_part A on mmcblk0p2, power off and on through the command driver', async ({}, testInfo) => {
