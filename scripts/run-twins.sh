@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The real board projects on their twins, as a new user runs them (README "Board twins"): for each
+# board type, `hil vboard up --twin` (the twin, its lab OTA service and a lab inventory), then the
+# board's own project with that inventory, then `hil vboard down`, always. One QEMU at a time.
+# Usage: scripts/run-twins.sh [sama5d2] [bbgw]   (default: both). Exit non-zero if any run failed.
+# Each project's time is printed as "twin X: N s (exit S)". A run's test results go to
+# reports/twins/X/test-results, and its JUnit and nightly summary are copied there, so that the
+# runs before it (npm test, npm run ota) and after it keep theirs.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+boards=("$@")
+[ ${#boards[@]} -gt 0 ] || boards=(sama5d2 bbgw)
+tmp=$(mktemp -d)
+up=""
+cleanup() {
+  [ -z "$up" ] || node bin/hil.js vboard down --name "$up" || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+status=0
+for board in "${boards[@]}"; do
+  inventory=$tmp/$board/lab.json
+  mkdir -p "$tmp/$board"
+  start=$(date +%s)
+  up=ci-$board
+  if node bin/hil.js vboard up --twin "$board" --name "$up" --inventory "$inventory"; then
+    HIL_INVENTORY=$inventory npx playwright test --project="$board" --output "reports/twins/$board/test-results"
+    rc=$?
+    for f in junit.xml nightly-summary.md nightly-summary.json; do [ ! -f "reports/$f" ] || cp "reports/$f" "reports/twins/$board/$f"; done
+  else
+    rc=$?
+    echo "twin $board: hil vboard up failed" >&2
+  fi
+  node bin/hil.js vboard down --name "$up" || rc=${rc:-1}
+  up=""
+  echo "twin $board: $(($(date +%s) - start)) s (exit $rc)"
+  [ "$rc" -eq 0 ] || status=1
+done
+exit "$status"
