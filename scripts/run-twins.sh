@@ -21,7 +21,7 @@ trap 'exit 130' INT TERM
 status=0
 for board in "${boards[@]}"; do
   inventory=$tmp/$board/lab.json
-  mkdir -p "$tmp/$board"
+  mkdir -p "$tmp/$board" "reports/twins/$board"
   start=$(date +%s)
   up=ci-$board
   if node bin/hil.js vboard up --twin "$board" --name "$up" --inventory "$inventory"; then
@@ -32,7 +32,7 @@ for board in "${boards[@]}"; do
     rc=$?
     echo "twin $board: hil vboard up failed" >&2
   fi
-  node bin/hil.js vboard down --name "$up" || rc=${rc:-1}
+  node bin/hil.js vboard down --name "$up" || rc=1
   up=""
   echo "twin $board: $(($(date +%s) - start)) s (exit $rc)"
   [ "$rc" -eq 0 ] || status=1
