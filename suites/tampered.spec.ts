@@ -14,7 +14,7 @@ const damages = [
 ] as const;
 
 test('tampered images are refused with nothing changed; the next good update works', async ({ board, lab }) => {
-  test.skip(!lab.canDamageDownloads, 'this OTA service cannot damage downloads (the lab service can)');
+  test.skip(!lab.canDamageDownloads, 'this OTA service cannot damage downloads (the lab service can: its partner-ota-conf.json says "labService": true)');
   const before = await noteState(board, { sentinel: true });
   for (const d of damages) {
     await test.step(`${d.fault} is refused`, async () => {
