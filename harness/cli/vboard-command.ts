@@ -55,7 +55,7 @@ function printTwin(s: VboardState, json: boolean): void {
       `  serial:    ${t.serialTcp}   (ser2net raw TCP; e.g. socat -,rawer TCP:${t.serialTcp})`,
       `  ssh:       ssh -i ${s.ssh.key} -p ${s.ssh.port} ${s.ssh.user}@${s.ssh.host}`,
       `  host key   ${s.ssh.hostKeyFingerprint}`,
-      `  password:  in ${t.passwordFile} (export ${env}="$(cat ${t.passwordFile})")`,
+      `  password:  in ${t.passwordFile} (${t.inventory ? "the inventory's login.password names it" : `export ${env}="$(cat ${t.passwordFile})"`})`,
       `  deviceId:  ${t.deviceId}`,
       `  power:     ${t.power.cycle.replace(/ cycle$/, ' on|off|cycle|status')}`,
       t.lab?.otaConf ? `  OTA:       the twin's lab service at ${s.otaService} (partner-ota-conf.json: ${t.lab.otaConf})` : `  OTA:       the board's hubby reaches ${s.otaService} (a service signing with ${s.signingKey})`,
