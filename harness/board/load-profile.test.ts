@@ -78,9 +78,12 @@ const malformed: [string, Record<string, unknown>, string][] = [
   ['timeout of zero', { timeouts: { reboot: 0 } }, 'timeouts.reboot: expected the reboot time budget in ms, above 0, found 0 (a number)'],
   ['timeout in seconds as text', { timeouts: { boot: '2m' } }, 'timeouts.boot: expected the boot time budget in ms (a positive whole number), found "2m" (a string)'],
   ['misspelt field', { serial: { buad: 115200 } }, 'serial: unknown field buad (misspelt? see the profile schema)'],
-  ['unknown power driver', { power: { driver: 'relay-9000' } }, 'power.driver: expected driver "none", "qemu" or "command", found "relay-9000" (a string)'],
+  ['unknown power driver', { power: { driver: 'relay-9000' } }, 'power.driver: expected driver "none", "qemu", "command" or "pdudaemon", found "relay-9000" (a string)'],
   ['a command power driver without its off command', { power: { driver: 'command', on: 'uhubctl -a on' } }, 'power.off: missing; expected the shell command that switches the board off'],
   ['a blank power-on command', { power: { driver: 'command', on: '  ', off: 'uhubctl -a off' } }, 'power.on: expected the shell command that switches the board on'],
+  ['a pdudaemon outlet without its port', { power: { driver: 'pdudaemon', url: 'http://lab:16421', hostname: 'pdu1' } }, 'power.port: missing; expected the PDU outlet number'],
+  ['a pdudaemon URL that is not http', { power: { driver: 'pdudaemon', url: 'lab:16421', hostname: 'pdu1', port: 3 } }, 'power.url: expected the http:// URL of the PDUDaemon listener (e.g. http://lab-host:16421)'],
+  ['a pdudaemon field of another driver', { power: { driver: 'pdudaemon', url: 'http://lab:16421', hostname: 'pdu1', port: 3, on: 'x' } }, 'power: unknown field on'],
   ['unknown capability', { capabilities: ['teleport'] }, 'capabilities[0]: expected one of power-cut, rollback, found "teleport" (a string)'],
   ['upper-case name', { name: 'SAMA5D2' }, 'name: expected a lower-case name (letters, digits, dashes), found "SAMA5D2" (a string)'],
   // Accepted until now, and each would fail a run later, far from its cause:
@@ -100,6 +103,11 @@ const malformed: [string, Record<string, unknown>, string][] = [
 test('a command power driver with its commands is a valid profile', () => {
   const p = validateProfile(mergeOverrides(validBase(), { power: { driver: 'command', on: 'uhubctl -a on', off: 'uhubctl -a off', timeoutMs: 10_000 } }), 'x.ts');
   expect(p.power, 'the power driver as given').toEqual({ driver: 'command', on: 'uhubctl -a on', off: 'uhubctl -a off', timeoutMs: 10_000 });
+});
+
+test('a pdudaemon outlet is a valid profile', () => {
+  const power = { driver: 'pdudaemon', url: 'http://lab-host:16421', hostname: 'pdu1', port: 3, delay: 10 };
+  expect(validateProfile(mergeOverrides(validBase(), { power }), 'x.ts').power, 'the power driver as given').toEqual(power);
 });
 
 for (const [what, change, message] of malformed) {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseSerialAddress } from '../console/transport.ts';
 import { MAX_TIMER_MS } from '../wait/deadline.ts';
+import { powerSchema } from '../power/drivers/registry.ts';
 
 // What a board profile holds, and what each field must look like. A profile describes a board
 // type; the lab's own values (serial device, address, deviceId, key) come from the inventory or
@@ -124,28 +125,6 @@ const normalPath = (p: string) => path.posix.normalize(p).replace(/(.)\/+$/, '$1
 // The root is the file system an update replaces: it cannot be data that must survive one.
 const userDataPath = absolutePath('a user-data path').refine((p) => normalPath(p) !== '/', { error: 'expected a user-data path other than / (an update replaces the root file system)' });
 
-const shellCommand = (what: string) => z.string({ error: `expected the shell command that ${what}` }).trim().min(1, { error: `expected the shell command that ${what}` });
-
-// Power drivers (harness/power/power-from-profile.ts): none, qemu (the virtual board's own), and
-// command: on / off / optional cycle and status as shell commands (uhubctl, usbrelay, snmpset, a
-// PDUDaemon client), each bounded by timeoutMs.
-const powerSchema = z.discriminatedUnion(
-  'driver',
-  [
-    z.strictObject({ driver: z.literal('none') }),
-    z.strictObject({ driver: z.literal('qemu') }),
-    z.strictObject({
-      driver: z.literal('command'),
-      on: shellCommand('switches the board on'),
-      off: shellCommand('switches the board off'),
-      cycle: shellCommand('power-cycles the board').optional(),
-      status: shellCommand('prints "on" or "off"').optional(),
-      timeoutMs: z.number({ error: 'expected milliseconds' }).int().positive().max(2 ** 31 - 1).optional(),
-    }),
-  ],
-  { error: 'expected driver "none", "qemu" or "command"' },
-);
-
 export const capabilityNames = ['power-cut', 'rollback'] as const;
 
 export const boardProfileSchema = z.strictObject({
@@ -176,6 +155,7 @@ export const boardProfileSchema = z.strictObject({
     /** Logs a marker the command will print ({marker} is replaced), to know the follower is running. */
     readyProbe: z.string().includes('{marker}', { error: 'expected a command containing {marker}' }).default('logger -t ota-hil {marker}'),
   }),
+  /** The power driver and its parameters: one of the registry's (harness/power/drivers/), chosen by `driver`. */
   power: powerSchema.default({ driver: 'none' }),
   capabilities: z
     .array(z.enum(capabilityNames, { error: `expected one of ${capabilityNames.join(', ')}` }))

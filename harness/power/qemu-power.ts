@@ -1,5 +1,5 @@
 import { QemuBoard } from './qemu-board.ts';
-import type { PowerDriver } from './power-driver.ts';
+import { offThenOn, type PowerDriver } from './power-driver.ts';
 
 // The virtual board's power: a cut ends QEMU at once; power on starts a new QEMU on the same
 // overlay (the disk as the cut left it), paused until the console is reopened on its new pty.
@@ -39,6 +39,15 @@ export class QemuPower implements PowerDriver {
     await this.board?.powerCut();
     await this.board?.stop();
     this.board = undefined;
+  }
+
+  /** QEMU has no supply to switch off gently: off is the cut. */
+  async off(): Promise<void> {
+    await this.cut();
+  }
+
+  async cycle(): Promise<void> {
+    await offThenOn(this);
   }
 
   async release(): Promise<void> {
