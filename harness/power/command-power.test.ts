@@ -13,18 +13,21 @@ function relay(dir: string) {
   return { state, journal, cmd };
 }
 
-test('on, cut, status and cycle run their commands, with the board named in the environment', async ({}, testInfo) => {
+test('on, off, cut, status and cycle run their commands, with the board named in the environment', async ({}, testInfo) => {
   const dir = testInfo.outputPath('relay');
   fs.mkdirSync(dir, { recursive: true });
   const r = relay(dir);
   const power = new CommandPower({ on: r.cmd('on'), off: r.cmd('off'), status: `cat ${r.state}` }, { BOARD: 'rack1' });
   await power.on();
   expect(await power.status()).toBe('on');
-  await power.cut();
+  await power.off();
+  expect(await power.status()).toBe('off');
+  await power.on();
+  await power.cut(); // to a relay, off is the cut
   expect(await power.status()).toBe('off');
   await power.cycle(); // no cycle command: off, then on
   expect(await power.status()).toBe('on');
-  expect(fs.readFileSync(r.journal, 'utf8')).toBe('on rack1\noff rack1\noff rack1\non rack1\n');
+  expect(fs.readFileSync(r.journal, 'utf8')).toBe('on rack1\noff rack1\non rack1\noff rack1\noff rack1\non rack1\n');
 
   const withCycle = new CommandPower({ on: r.cmd('on'), off: r.cmd('off'), cycle: r.cmd('cycled') });
   await withCycle.cycle();
