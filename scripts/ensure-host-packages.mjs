@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 
 const groups = {
-  test: ['socat', 'openssh-server', 'openssh-client', 'busybox-static', 'openssl', 'curl', 'postgresql', 'chromium', 'ser2net', 'util-linux'],
+  test: ['socat', 'openssh-server', 'openssh-client', 'busybox-static', 'openssl', 'curl', 'postgresql', 'chromium', 'ser2net', 'util-linux', 'pdudaemon'],
   vboard: ['qemu-system-arm', 'qemu-utils', 'u-boot-qemu', 'u-boot-tools', 'dosfstools', 'mtools', 'fdisk', 'e2fsprogs', 'kmod', 'cpio', 'mmdebstrap', 'busybox-static', 'dropbear-bin', 'openssh-client', 'chromium', 'ser2net'],
 };
 
