@@ -23,11 +23,11 @@ test.beforeAll(async ({}, testInfo) => {
   dir = testInfo.outputPath('pdu');
   fs.mkdirSync(dir, { recursive: true });
   const relay = path.join(dir, 'relay');
-  fs.writeFileSync(relay, `#!/bin/sh\nsleep 0.3\necho "$1 outlet $2" >> ${dir}/journal\necho "$1" > ${dir}/outlet-$2\n`, { mode: 0o755 });
+  fs.writeFileSync(relay, `#!/bin/sh\nsleep 0.3\necho "$1 outlet $HIL_PDU_OUTLET" >> ${dir}/journal\necho "$1" > ${dir}/outlet-$HIL_PDU_OUTLET\n`, { mode: 0o755 });
   daemon = await startPduDaemon({
-    pdu1: { cmdOn: `${relay} on %s`, cmdOff: `${relay} off %s` },
+    pdu1: { on: `${relay} on`, off: `${relay} off` },
     // A PDU that does not answer: its command outlives the driver's time limit.
-    stuck: { cmdOn: 'sleep 2', cmdOff: 'sleep 2' },
+    stuck: { on: 'sleep 2', off: 'sleep 2' },
   });
 });
 

@@ -8,14 +8,17 @@ import { waitUntil } from '../../wait/wait-until.ts';
 
 // A real PDUDaemon (Debian's `pdudaemon`) for tests: its HTTP listener on 127.0.0.1 at a free
 // port, its configuration in a temporary folder, tied to the test process. Its PDUs are
-// `localcmdline` ones: PDUDaemon runs `cmd_on`/`cmd_off` with the outlet number for `%s`, as it
-// would switch a relay; a test's commands append to a file or switch a virtual board.
+// `localcmdline` ones: PDUDaemon runs a shell command to switch an outlet, as it would a relay;
+// a test's commands append to a file or switch a virtual board (a twin's power commands).
 
 export interface LocalPdu {
-  /** Shell commands with one `%s` (the outlet) and no other `%`: PDUDaemon formats them with Python's `%`. */
-  cmdOn: string;
-  cmdOff: string;
+  /** Shell commands; the outlet's number is in $HIL_PDU_OUTLET. */
+  on: string;
+  off: string;
 }
+
+/** PDUDaemon formats the command with Python's `%` and the outlet: the outlet goes in a variable, a `%` of the command stays one. */
+const localCmdline = (command: string) => `export HIL_PDU_OUTLET=%s; ${command.replaceAll('%', '%%')}`;
 
 export interface PduDaemonServer {
   /** http://127.0.0.1:PORT */
@@ -30,7 +33,7 @@ export async function startPduDaemon(pdus: Record<string, LocalPdu>, o: { timeou
   const port = await freePort();
   const conf = {
     daemon: { hostname: '127.0.0.1', port, logging_level: 'DEBUG', listener: 'http' },
-    pdus: Object.fromEntries(Object.entries(pdus).map(([name, p]) => [name, { driver: 'localcmdline', cmd_on: p.cmdOn, cmd_off: p.cmdOff }])),
+    pdus: Object.fromEntries(Object.entries(pdus).map(([name, p]) => [name, { driver: 'localcmdline', cmd_on: localCmdline(p.on), cmd_off: localCmdline(p.off) }])),
   };
   const confFile = path.join(dir, 'pdudaemon.conf');
   fs.writeFileSync(confFile, JSON.stringify(conf, null, 2));
