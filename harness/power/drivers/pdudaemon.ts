@@ -12,6 +12,7 @@ import { powerDriverKind } from './power-driver-kind.ts';
 // has no status endpoint. So `on`/`off` resolve when PDUDaemon says it did the job; whether the
 // board really lost power is seen on the board (the console going quiet, the bootloader's banner
 // after on): the caller's bounded wait, not this driver's. `status` is absent for that reason.
+// (Older releases queued requests in a database and answered at once: the same wait covers them.)
 // PDUDaemon refuses (500 "Invalid request") an unknown PDU hostname, a missing port or request.
 
 const REQUEST_LIMIT_MS = 60_000;
