@@ -1,10 +1,13 @@
 import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { powerFromProfile, effectiveCapabilities, withPowerCapabilities } from './power-from-profile.ts';
 import { CommandPower } from './command-power.ts';
 import { PduDaemonPower } from './drivers/pdudaemon.ts';
 import { noPower } from './power-driver.ts';
 import { powerDriverNames } from './drivers/registry.ts';
+import { loadProfile } from '../board/load-profile.ts';
 
 test('a profile names its power driver from the registry: none, commands that learn the board from HIL_BOARD, a PDUDaemon outlet', async ({}, testInfo) => {
   expect(powerDriverNames).toEqual(['none', 'qemu', 'command', 'pdudaemon']);
@@ -28,4 +31,14 @@ test('power-cut follows from the driver: added when it can cut, dropped when it 
   expect(effectiveCapabilities({ power: { driver: 'none' }, capabilities: ['power-cut', 'rollback'] })).toEqual(['rollback']);
   const p = { name: 'virtual', power: { driver: 'none' as const }, capabilities: ['power-cut' as const] };
   expect(withPowerCapabilities(p)).toEqual({ name: 'virtual', power: { driver: 'none' }, capabilities: [] });
+});
+
+test("a rack board of boards/sama5d2.ts (no capabilities of its own) can be cut once its inventory entry names a PDUDaemon outlet", async () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const FP = 'SHA256:ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0';
+  const fields = { deviceId: '012359551bf18eba', ssh: { host: '10.20.0.7', privateKey: '/lab/keys/rack1', hostKeyFingerprint: FP } };
+  const load = async (power?: object) => (await loadProfile('boards/sama5d2.ts', { projectRoot: root, env: {}, inventoryEntry: { board: 'sama5d2-2', fields: { ...fields, ...(power ? { power } : {}) } } })).profile;
+  expect(withPowerCapabilities(await load()).capabilities, 'on its bench supply').not.toContain('power-cut');
+  const cuttable = withPowerCapabilities(await load({ driver: 'pdudaemon', url: 'http://lab-host:16421', hostname: 'pdu1', port: 3 }));
+  expect(cuttable.capabilities).toContain('power-cut');
 });
