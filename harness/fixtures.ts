@@ -14,7 +14,6 @@ import { virtualLab, partnerLab, type Lab } from './suite/lab.ts';
 import { attachOtaReport } from './report/attach-ota-report.ts';
 import { readState, vboardRunDir, type VboardState } from './vboard/run-state.ts';
 import { LabFault } from './errors.ts';
-import type { Deadline } from './wait/deadline.ts';
 import { createLogger, wantsLiveLog } from './logger.ts';
 import { test as base } from './suite/hil-test.ts';
 import { phase, PHASE_MARGIN_MS } from './suite/phase.ts';
@@ -24,7 +23,7 @@ import { openLeaseStore } from './rack/open-store.ts';
 import { loadRackInventory, matchingBoards, type RackBoard } from './rack/rack-inventory.ts';
 import { describeWant, leaseHealthyBoard, leaseWaitMs, wantedTags, type LeasedBoard } from './rack/rack-board.ts';
 import { checkBoardHealth } from './rack/health-check.ts';
-import { BoardStrategy, OutOfServiceError } from './rack/board-strategy.ts';
+import { bringToShell } from './rack/attach-strategy.ts';
 import type { LeaseStore } from './rack/lease-store.ts';
 import type { Overrides } from './board/inventory.ts';
 
@@ -336,54 +335,6 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
     {},
   ],
 });
-
-/**
- * The board state machine (harness/rack/board-strategy.ts) on an attached board: attach = the
- * console, a login, the log follower, SSH and no update under way; power-cycle = cut and boot.
- */
-async function bringToShell(board: Board, id: string, d: Deadline): Promise<void> {
-  let lastTrouble: Error | undefined;
-  const strategy = new BoardStrategy(id, {
-    canPower: board.power.canCut,
-    async attach() {
-      try {
-        await board.openConsole();
-        await board.loginAndFollow(d);
-      } catch (e) {
-        lastTrouble = e as Error;
-        if (!board.power.canCut) throw e;
-        return 'no-answer';
-      }
-      try {
-        await board.expectNoUpdateUnderWay();
-        return 'shell';
-      } catch (e) {
-        lastTrouble = e as Error;
-        if (!board.power.canCut) throw e;
-        return 'update-under-way';
-      }
-    },
-    async powerOff() {
-      await board.cutPower();
-    },
-    async powerOn() {
-      await board.powerOn();
-      await board.waitForShell(d);
-    },
-    async boot() {
-      await board.console.send('boot');
-      await board.waitForShell(d);
-    },
-  });
-  try {
-    await strategy.transition('shell');
-  } catch (e) {
-    if (e instanceof OutOfServiceError && lastTrouble) throw new LabFault(`${e.text}: ${lastTrouble.message.split('\n')[0]}`, { phase: 'attach to the board', cause: e });
-    throw e;
-  } finally {
-    board.log.info({ board: id, steps: strategy.steps }, 'board state');
-  }
-}
 
 /** Skips the test, with the reason shown, when the board lacks a capability. */
 export function requires(board: Board, capability: BoardProfile['capabilities'][number]): void {

@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Board } from '../board/board.ts';
 import { validateProfile } from '../board/load-profile.ts';
 import { mergeOverrides } from '../board/inventory.ts';
@@ -13,11 +13,14 @@ import { profileData, startLocalRackBoard, type LocalRackBoard } from './local-r
 // The health check on a board of real local peers: a real OpenSSH server and a shell on a real
 // pty. Healthy, then with its sshd dead, then with an update under way.
 
+// Not under /tmp: the board's console shell has a /tmp of its own.
+const cache = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.cache');
 let dir: string;
 let peer: LocalRackBoard;
 
 test.beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-health-'));
+  fs.mkdirSync(cache, { recursive: true });
+  dir = fs.mkdtempSync(path.join(cache, 'hil-health-'));
   peer = await startLocalRackBoard('rack-1', dir);
 });
 

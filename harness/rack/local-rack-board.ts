@@ -11,6 +11,8 @@ import { startPtyProgram, type PtyPair } from '../testing/pty-pair.ts';
 
 export interface LocalRackBoard {
   readonly id: string;
+  /** With `switchable`: the board's power commands for a `command` power driver (on, off). */
+  readonly power?: { driver: 'command'; on: string; off: string };
   readonly dir: string;
   readonly sshd: OpenSshServer;
   readonly console: PtyPair;
@@ -38,7 +40,12 @@ export function profileData(type: string): Record<string, unknown> {
   };
 }
 
-export async function startLocalRackBoard(id: string, parent: string): Promise<LocalRackBoard> {
+/**
+ * `switchable`: the console answers only while the board is powered (a file), starting off and
+ * silent; power on prints a login prompt and starts the shell, power off kills it.
+ */
+/** `parent` must not be under /tmp: the console's shell has a /tmp of its own, where the board's files would vanish. */
+export async function startLocalRackBoard(id: string, parent: string, o: { switchable?: boolean } = {}): Promise<LocalRackBoard> {
   const dir = fs.mkdtempSync(path.join(parent, `${id}-`));
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
@@ -59,13 +66,22 @@ export async function startLocalRackBoard(id: string, parent: string): Promise<L
   // The console's shell has a /tmp of its own, as a board has: the harness keeps the log
   // follower's pid in /tmp/.hil-log-follower.pid, which two boards on one host would share.
   const shell = path.join(dir, 'console.sh');
-  fs.writeFileSync(shell, `#!/bin/sh\nexec unshare -m --propagation private sh -c 'mount -t tmpfs hil-board-tmp /tmp && exec /bin/sh -i'\n`, { mode: 0o755 });
+  const privateShell = `unshare -m --propagation private sh -c 'mount -t tmpfs hil-board-tmp /tmp && exec /bin/sh -i'`;
+  const powered = path.join(dir, 'powered');
+  const shellPid = path.join(dir, 'shell.pid');
+  const script = o.switchable
+    ? // Off: nothing answers (what is typed waits in the pty; a ^C the harness sends to interrupt a
+      // command is caught, as a hung board ignores it). On: a boot banner, a login prompt, the shell.
+      `#!/bin/sh\ntrap : INT QUIT TSTP\nwhile :; do\n  while [ ! -f ${powered} ]; do sleep 0.1; done\n  printf 'U-Boot (local rack board)\\r\\nStarting kernel ...\\r\\n\\r\\n${id} login: '\n  sh -c 'echo $$ > ${shellPid}; exec ${privateShell.replace(/'/g, `'"'"'`)}'\ndone\n`
+    : `#!/bin/sh\nexec ${privateShell}\n`;
+  fs.writeFileSync(shell, script, { mode: 0o755 });
   fs.mkdirSync(path.join(dir, 'pty'));
   const console = await startPtyProgram(shell, path.join(dir, 'pty'));
   const messages = path.join(dir, 'messages');
   return {
     id,
     dir,
+    power: o.switchable ? { driver: 'command', on: `touch ${powered}`, off: `rm -f ${powered}; kill -9 $(cat ${shellPid}) 2>/dev/null; true` } : undefined,
     sshd,
     console,
     entry: (type, tags = []) => ({
