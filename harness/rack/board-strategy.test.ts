@@ -2,8 +2,8 @@ import { test, expect } from '@playwright/test';
 import { BoardStrategy, nextStep, OutOfServiceError, type BoardState, type StrategyBoard } from './board-strategy.ts';
 
 // The strategy's transitions are pure logic: a scripted board answers each attach from a list and
-// records every action it was asked for. (The fixture's use of it on a real console and SSH is
-// in rack-fixture.test.ts.)
+// records every action it was asked for. (Its binding to a real console, SSH and command power
+// is tested in attach-strategy.test.ts; the fixture's use of it in rack-fixture.test.ts.)
 
 function scripted(answers: Awaited<ReturnType<StrategyBoard['attach']>>[], canPower: boolean) {
   const actions: string[] = [];
