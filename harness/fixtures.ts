@@ -90,6 +90,10 @@ export interface RackWorker {
   unavailable?: string;
   /** A test on the board failed with a lab fault: the board is checked again before its lease ends. */
   labFaultSeen: boolean;
+  /** Leases a healthy board, waiting up to `waitMs`; sets `leased`, or `unavailable` with the reason. */
+  lease(waitMs: number): Promise<void>;
+  /** `unavailable` is the verdict of a whole wait that just ended (the next test is skipped with it, no second try). */
+  justWaited: boolean;
 }
 
 interface WorkerFixtures {
@@ -194,30 +198,39 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
       // A fresh virtual board is this test's own QEMU: nothing to share.
       if (vboard && !keptVboard) return use(undefined);
       const healthDir = path.join(workerInfo.project.outputDir, 'rack-health');
-      const worker: RackWorker = await labSetup('lease a board', async () => {
-        const { boards, want, ownEntries } = rackCandidates(boardProfile, keptVboard);
-        const store = await openLeaseStore(process.env.HIL_LEASE_STORE, root);
-        const job = process.env.HIL_JOB ?? `${workerInfo.project.name} worker ${workerInfo.parallelIndex}`;
-        const outcome = await leaseHealthyBoard({
-          store,
-          boards,
-          want,
-          job,
-          waitMs: leaseWaitMs(),
-          profileOf: (b) => boardTypeProfile(boardProfile, vboard, keptVboard, ownEntries ? { board: b.id, fields: b.profile } : undefined),
-          check: (b, profile) => healthOf(b.id, profile, healthDir),
-        }).catch(async (e: unknown) => {
-          await store.close();
-          throw e;
-        });
-        if ('none' in outcome) {
-          const retired = outcome.retired.length ? `; out of service now: ${outcome.retired.join('; ')}` : '';
-          console.log(`[rack] ${workerInfo.project.name} worker ${workerInfo.parallelIndex}: ${outcome.none.text}${retired}`);
-          return { store, unavailable: `${outcome.none.text}${retired}`, labFaultSeen: false };
-        }
-        const b = outcome.leased.board;
-        console.log(`[rack] ${workerInfo.project.name} worker ${workerInfo.parallelIndex} (pid ${process.pid}) leased ${b.id}${b.tags.length ? ` [${b.tags.join(',')}]` : ''} from ${store.description}`);
-        return { store, leased: outcome.leased, labFaultSeen: false };
+      const { boards, want, ownEntries } = await labSetup('lease a board', () => rackCandidates(boardProfile, keptVboard));
+      const store = await labSetup('lease a board', () => openLeaseStore(process.env.HIL_LEASE_STORE, root));
+      const who = `${workerInfo.project.name} worker ${workerInfo.parallelIndex}`;
+      const worker: RackWorker = {
+        store,
+        labFaultSeen: false,
+        justWaited: false,
+        async lease(waitMs) {
+          const outcome = await leaseHealthyBoard({
+            store,
+            boards,
+            want,
+            job: process.env.HIL_JOB ?? who,
+            waitMs,
+            profileOf: (b) => boardTypeProfile(boardProfile, vboard, keptVboard, ownEntries ? { board: b.id, fields: b.profile } : undefined),
+            check: (b, profile) => healthOf(b.id, profile, healthDir),
+          });
+          if ('none' in outcome) {
+            const retired = outcome.retired.length ? `; out of service now: ${outcome.retired.join('; ')}` : '';
+            worker.unavailable = `${outcome.none.text}${retired}`;
+            worker.justWaited = waitMs > 0;
+            console.log(`[rack] ${who}: ${worker.unavailable}`);
+            return;
+          }
+          worker.leased = outcome.leased;
+          worker.unavailable = undefined;
+          const b = outcome.leased.board;
+          console.log(`[rack] ${who} (pid ${process.pid}) leased ${b.id}${b.tags.length ? ` [${b.tags.join(',')}]` : ''} from ${store.description}`);
+        },
+      };
+      await labSetup('lease a board', () => worker.lease(leaseWaitMs())).catch(async (e: unknown) => {
+        await store.close();
+        throw e;
       });
       try {
         await use(worker);
@@ -263,6 +276,10 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
 
   rackBoardNamed: [
     async ({ rack }, use, testInfo) => {
+      // A worker that waited in vain tries once more for each test (a board may have come free
+      // since), without waiting again: its tests are skipped at once while the rack stays full.
+      if (rack?.unavailable && !rack.justWaited) await rack.lease(0);
+      if (rack) rack.justWaited = false;
       if (rack?.unavailable) testInfo.skip(true, rack.unavailable);
       const b = rack?.leased?.board;
       if (b) {
