@@ -20,8 +20,8 @@ import { phase, PHASE_MARGIN_MS } from './suite/phase.ts';
 import { classifyTestFailure, noteFailure, noteWorkerFailure } from './suite/failure-record.ts';
 import { BOARD_ID_ANNOTATION } from './history/annotations.ts';
 import { openLeaseStore } from './rack/open-store.ts';
-import { loadRackInventory, matchingBoards, type RackBoard } from './rack/rack-inventory.ts';
-import { describeWant, leaseHealthyBoard, leaseWaitMs, wantedTags, type LeasedBoard } from './rack/rack-board.ts';
+import { matchingBoards, type RackBoard } from './rack/rack-inventory.ts';
+import { describeWant, leaseHealthyBoard, leaseWaitMs, rackInventory, wantedTags, type LeasedBoard } from './rack/rack-board.ts';
 import { checkBoardHealth } from './rack/health-check.ts';
 import { bringToShell } from './rack/attach-strategy.ts';
 import type { LeaseStore } from './rack/lease-store.ts';
@@ -156,7 +156,7 @@ function rackCandidates(boardProfile: string, keptVboard: VboardState | undefine
   if (keptVboard) return { boards: [{ id: `vboard-${keptVboard.name}`, type: 'virtual', tags: [], profile: {} }], want: `virtual board ${keptVboard.name} (HIL_VBOARD)`, ownEntries: false };
   const type = path.basename(boardProfile, '.ts');
   const tags = wantedTags();
-  const inv = loadRackInventory(root);
+  const inv = rackInventory(root);
   const boards = matchingBoards(inv, type, tags);
   if (!boards.length) {
     const where = inv.file ?? 'no lab inventory (lab-inventory.json or HIL_INVENTORY)';
@@ -165,8 +165,7 @@ function rackCandidates(boardProfile: string, keptVboard: VboardState | undefine
     throw new LabFault(`no ${describeWant(type, tags)} in ${where} (boards there: ${inv.boards.map((b) => `${b.id} [${b.type}${b.tags.length ? `: ${b.tags.join(',')}` : ''}]`).join(', ') || 'none'})`, { phase: 'rack' });
   }
   // The per-type form's entry is the profile loader's own to read (and check); a rack board's is handed to it.
-  const rackForm = !!inv.file && Object.hasOwn(JSON.parse(fs.readFileSync(inv.file, 'utf8')) as object, 'boards');
-  return { boards, want: describeWant(type, tags), ownEntries: rackForm };
+  return { boards, want: describeWant(type, tags), ownEntries: inv.rackForm };
 }
 
 export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({

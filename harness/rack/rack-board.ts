@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import { inventoryPath, LAB_SECTION } from '../board/inventory.ts';
+import { ProfileError } from '../board/profile-error.ts';
 import type { BoardProfile } from '../board/profile-schema.ts';
 import { silentLogger, type HarnessLogger } from '../logger.ts';
 import { Deadline } from '../wait/deadline.ts';
@@ -6,7 +9,7 @@ import { HeldLease } from './held-lease.ts';
 import { thisHolder } from './holder-process.ts';
 import type { LeaseStore } from './lease-store.ts';
 import { acquire, NoBoardFreeError } from './leases.ts';
-import type { RackBoard } from './rack-inventory.ts';
+import { parseRackInventory, type RackBoard, type RackInventory } from './rack-inventory.ts';
 
 // A worker's board of the rack: one board of the project's type (and tags), leased for the
 // worker's life, renewed while it lives, health-checked before it is used. A board that fails its
@@ -56,6 +59,27 @@ export function leaseWaitMs(env: NodeJS.ProcessEnv = process.env): number {
   if (raw === undefined || raw === '') return DEFAULT_LEASE_WAIT_S * 1000;
   if (!/^\d+(\.\d+)?$/.test(raw)) throw new RangeError(`HIL_LEASE_WAIT: expected a number of seconds to wait for a free board, found ${JSON.stringify(raw)}`);
   return Number(raw) * 1000;
+}
+
+/**
+ * The lab inventory's boards (HIL_INVENTORY, or lab-inventory.json), its `lab` section (the OTA
+ * side, read by harness/suite/lab.ts) set aside; no boards when there is no inventory.
+ */
+export function rackInventory(projectRoot: string, env: NodeJS.ProcessEnv = process.env): RackInventory & { rackForm: boolean } {
+  const file = inventoryPath(projectRoot, env);
+  if (!file) return { file: undefined, boards: [], rackForm: false };
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ProfileError(file, [`cannot read the lab inventory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
+  }
+  const rackForm = typeof data === 'object' && data !== null && Object.hasOwn(data, 'boards');
+  if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
+    const { [LAB_SECTION]: _lab, ...boards } = data as Record<string, unknown>;
+    data = boards;
+  }
+  return { ...parseRackInventory(data, file), rackForm };
 }
 
 export function describeWant(type: string, tags: readonly string[]): string {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { boardProjectWorkers } from './rack-workers.ts';
-import { leaseWaitMs } from './rack-board.ts';
+import { leaseWaitMs, rackInventory } from './rack-board.ts';
 
 // A board project's worker count follows the inventory's pool of its type and HIL_BOARD_TAGS.
 
@@ -28,6 +28,10 @@ test('workers: one per board of the type and tags; one for the per-type form, no
     expect(boardProjectWorkers('sama5d2', dir, { HIL_INVENTORY: rack, HIL_BOARD_TAGS: ' usb-power, sd-mux ' })).toBe(1);
     expect(boardProjectWorkers('bbgw', dir, { HIL_INVENTORY: rack })).toBe(1);
     expect(boardProjectWorkers('sama5d2', dir, { HIL_INVENTORY: inv('per-type.json', { sama5d2: {} }) })).toBe(1);
+    // The inventory's lab section (the OTA side of the lab) is not a board, in either form.
+    const lab = { sama5d2: { otaConf: 'partner-ota-conf.json', build: 'make-image' } };
+    expect(boardProjectWorkers('sama5d2', dir, { HIL_INVENTORY: inv('rack-lab.json', { boards: [{ id: 's1', type: 'sama5d2' }, { id: 's2', type: 'sama5d2' }], lab }) })).toBe(2);
+    expect(rackInventory(dir, { HIL_INVENTORY: inv('per-type-lab.json', { sama5d2: {}, lab }) }).boards.map((b) => b.id)).toEqual(['sama5d2']);
     expect(boardProjectWorkers('sama5d2', dir, {})).toBe(1);
     expect(boardProjectWorkers('sama5d2', dir, { HIL_INVENTORY: inv('bad.json', '{ not json') })).toBe(1);
   } finally {

@@ -1,5 +1,5 @@
-import { loadRackInventory, matchingBoards } from './rack-inventory.ts';
-import { wantedTags } from './rack-board.ts';
+import { matchingBoards } from './rack-inventory.ts';
+import { rackInventory, wantedTags } from './rack-board.ts';
 
 // How many workers a board project runs: as many as it could lease boards, i.e. the inventory's
 // boards of its type carrying HIL_BOARD_TAGS (one for the per-type form or no inventory). Read
@@ -10,7 +10,7 @@ import { wantedTags } from './rack-board.ts';
 
 export function boardProjectWorkers(type: string, projectRoot: string, env: NodeJS.ProcessEnv = process.env): number {
   try {
-    return Math.max(1, matchingBoards(loadRackInventory(projectRoot, env), type, wantedTags(env)).length);
+    return Math.max(1, matchingBoards(rackInventory(projectRoot, env), type, wantedTags(env)).length);
   } catch {
     return 1;
   }
