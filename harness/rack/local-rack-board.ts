@@ -58,7 +58,15 @@ export async function startLocalRackBoard(id: string, parent: string, o: { switc
     const config = path.join(sshd.dir, 'sshd_config');
     fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('SetEnv SHLVL=1', `SetEnv SHLVL=1 PATH=${bin}:/usr/sbin:/usr/bin:/sbin:/bin`));
     sshd.crash();
-    await sshd.start();
+    // The killed sshd may still hold its port for a moment: each failed start is the event to try again on.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await sshd.start();
+        break;
+      } catch (e) {
+        if (attempt === 50 || !/Address already in use/.test((e as Error).message)) throw e;
+      }
+    }
   } catch (e) {
     await sshd.stop();
     throw e;
