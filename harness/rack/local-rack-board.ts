@@ -78,9 +78,11 @@ export async function startLocalRackBoard(id: string, parent: string, o: { switc
   const powered = path.join(dir, 'powered');
   const shellPid = path.join(dir, 'shell.pid');
   const script = o.switchable
-    ? // Off: nothing answers (what is typed waits in the pty; a ^C the harness sends to interrupt a
-      // command is caught, as a hung board ignores it). On: a boot banner, a login prompt, the shell.
-      `#!/bin/sh\ntrap : INT QUIT TSTP\nwhile :; do\n  while [ ! -f ${powered} ]; do sleep 0.1; done\n  printf 'U-Boot (local rack board)\\r\\nStarting kernel ...\\r\\n\\r\\n${id} login: '\n  sh -c 'echo $$ > ${shellPid}; exec ${privateShell.replace(/'/g, `'"'"'`)}'\ndone\n`
+    ? // Off: nothing answers (a ^C the harness sends to interrupt a command is caught, as a hung
+      // board ignores it), and what is typed meanwhile is lost at power-on, as an unpowered board's
+      // UART loses it: left in the pty, it would log the fresh shell in before its prompt was seen.
+      // On: a boot banner, a login prompt, the shell.
+      `#!/bin/sh\ntrap : INT QUIT TSTP\nwhile :; do\n  while [ ! -f ${powered} ]; do sleep 0.1; done\n  perl -MPOSIX -e 'POSIX::tcflush(0, POSIX::TCIFLUSH)'\n  printf 'U-Boot (local rack board)\\r\\nStarting kernel ...\\r\\n\\r\\n${id} login: '\n  sh -c 'echo $$ > ${shellPid}; exec ${privateShell.replace(/'/g, `'"'"'`)}'\ndone\n`
     : `#!/bin/sh\nexec ${privateShell}\n`;
   fs.writeFileSync(shell, script, { mode: 0o755 });
   fs.mkdirSync(path.join(dir, 'pty'));
