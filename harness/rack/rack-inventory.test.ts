@@ -85,3 +85,11 @@ test('a list beside per-type entries, a list that is not one, a per-type entry t
   expect(problemsOf({ sama5d2: '/dev/ttyACM0' })).toEqual(['sama5d2: expected an object of profile fields, found "/dev/ttyACM0"']);
   expect(problemsOf([])).toEqual(['expected an object: {"boards": [...]} or keyed by board type ({"sama5d2": {...}}), found []']);
 });
+
+test('the lab section is no board, in either form', () => {
+  const lab = { otaConf: '/lab/partner-ota-conf.json', build: 'sh make-image.sh' };
+  const perType = parseRackInventory({ sama5d2: { deviceId: '012359551bf18eba' }, lab }, 'lab.json');
+  expect(perType.boards.map((b) => b.id), 'boards of the per-type form').toEqual(['sama5d2']);
+  const list = parseRackInventory({ boards: [{ id: 'sama5d2-1', type: 'sama5d2' }], lab }, 'lab.json');
+  expect(list.boards.map((b) => b.id), 'boards of the list form').toEqual(['sama5d2-1']);
+});

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { ProfileError } from '../board/profile-error.ts';
-import { inventoryPath, type Overrides } from '../board/inventory.ts';
+import { inventoryPath, LAB_SECTION, type Overrides } from '../board/inventory.ts';
 
 // The boards of a lab, many per type, from the lab inventory:
 //   { "boards": [ { "id": "sama5d2-1", "type": "sama5d2", "tags": ["usb-power"],
@@ -70,8 +70,10 @@ function parseBoard(v: unknown, index: number, problems: string[]): RackBoard | 
 }
 
 /** Checks an inventory's content; every problem names its board and field. */
-export function parseRackInventory(data: unknown, file: string): RackInventory {
-  if (!isObject(data)) throw new ProfileError(file, [`expected an object: {"boards": [...]} or keyed by board type ({"sama5d2": {...}}), found ${show(data)}`]);
+export function parseRackInventory(input: unknown, file: string): RackInventory {
+  if (!isObject(input)) throw new ProfileError(file, [`expected an object: {"boards": [...]} or keyed by board type ({"sama5d2": {...}}), found ${show(input)}`]);
+  // The lab section (the OTA service and image build of the lab) is no board, in either form.
+  const { [LAB_SECTION]: _lab, ...data } = input;
   const problems: string[] = [];
   let boards: RackBoard[];
   if ('boards' in data) {
