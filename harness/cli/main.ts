@@ -129,7 +129,7 @@ vboard
   .option('--twin <board>', 'a twin of a real board type (sama5d2, bbgw), reached as a rack board: ser2net, SSH, power commands')
   .option('--inventory <file>', 'add the twin to this lab inventory (created if absent); `down` removes it')
   .option('--json', 'print {"serial": ..., "ssh": {"host", "port", "user", "key"}}')
-  .option('--service <url>', 'the lab OTA service the board\'s hubby talks to', httpUrlOption, LAB_SERVICE_URL)
+  .option('--service <url>', 'the lab OTA service the board\'s hubby talks to (a twin starts its own unless this names another)', httpUrlOption, LAB_SERVICE_URL)
   .option('--timeout <s>', 'how long to wait for SSH', secondsOption, '120')
   .action((o) => {
     checkVboardStateFile(projectRoot(), o.name);
