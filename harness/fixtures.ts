@@ -9,7 +9,7 @@ import { Board } from './board/board.ts';
 import { SshSession } from './ssh/ssh-session.ts';
 import { buildVboard, type VboardImage } from './vboard/build.ts';
 import { QemuPower } from './power/qemu-power.ts';
-import { powerFromProfile } from './power/power-from-profile.ts';
+import { powerFromProfile, withPowerCapabilities } from './power/power-from-profile.ts';
 import { virtualLab, partnerLab, type Lab } from './suite/lab.ts';
 import { attachOtaReport } from './report/attach-ota-report.ts';
 import { readState, vboardRunDir, type VboardState } from './vboard/run-state.ts';
@@ -127,8 +127,8 @@ async function boardTypeProfile(boardProfile: string, vboard: VboardImage | unde
       }
     : process.env;
   const profile = (await loadProfile(path.resolve(root, boardProfile), { projectRoot: root, env, inventoryEntry: entry })).profile;
-  // Its keeper owns QEMU: no power control from here, so no power cuts.
-  return keptVboard ? { ...profile, power: { driver: 'none' }, capabilities: profile.capabilities.filter((c) => c !== 'power-cut') } : profile;
+  // Its keeper owns QEMU: no power control from here. power-cut follows from the driver.
+  return withPowerCapabilities(keptVboard ? { ...profile, power: { driver: 'none' } } : profile);
 }
 
 /** A board bound to the profile's console, SSH and power (a rack board, or a kept virtual board). */
