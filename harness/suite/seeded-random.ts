@@ -9,7 +9,12 @@ export function newSeed(): string {
 
 /** Numbers in [0, 1) from `seed` (any string); the same seed gives the same sequence. */
 export function seededRandom(seed: string): () => number {
-  let a = createHash('sha256').update(seed).digest().readUInt32LE(0);
+  return mulberry32(createHash('sha256').update(seed).digest().readUInt32LE(0));
+}
+
+/** Numbers in [0, 1) from a numeric seed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../suite/seeded-random.ts';
 
 // A simulated board's console for load tests: its boot output, daemon chatter at a steady rate with
 // bursts, and an OTA update's lines (the SAMA5D2 trace in harness/logs/fixtures, verbatim), each
@@ -54,17 +55,8 @@ const GAP_AFTER: readonly [needle: string, ms: number][] = [
   ['reboot: Restarting system', 300],
 ];
 
-/** Seeded PRNG (mulberry32): the same seed gives the same console. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded (mulberry32): the same seed gives the same console. */
+export const seededRandom = mulberry32;
 
 const syslogTime = (d: Date) => `${d.toUTCString().slice(8, 11)} ${String(d.getUTCDate()).padStart(2, ' ')} ${d.toISOString().slice(11, 19)}`;
 

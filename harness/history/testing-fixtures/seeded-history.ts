@@ -1,4 +1,5 @@
 import type { RunRecord, TestRecord } from '../run-record.ts';
+import { mulberry32 } from '../../suite/seeded-random.ts';
 
 // A made-up history of nightly runs for tests and the bench, the same for the same options: a
 // rack of boards running the OTA scenarios night after night, with three stories in it that the
@@ -50,22 +51,11 @@ const PHASES: [string, number][] = [
   ['reboot', 57_000],
 ];
 
-/** mulberry32: a small seeded generator, so a seeded history is the same every time. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const DAY = 24 * 3600 * 1000;
 
 export function seededHistory(o: SeedOptions): RunRecord[] {
-  const rnd = random(o.seed ?? 13);
+  // Seeded, so a seeded history is the same every time.
+  const rnd = mulberry32(o.seed ?? 13);
   const boards = o.boards ?? SEEDED_BOARDS;
   const scenarios = o.scenarios ?? SEEDED_SCENARIOS;
   const slowerFrom = o.slowerFrom ?? Math.floor(o.nights / 2);
