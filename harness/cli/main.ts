@@ -7,7 +7,7 @@ import { parseLogCommand } from './parse-log-command.ts';
 import { checkProfilesCommand } from './profile-command.ts';
 import { deployCommand, listCommand, recordCommand, uploadCommand } from './ota-commands.ts';
 import { serviceStartCommand } from './service-command.ts';
-import { vboardUp, vboardDown, vboardStatus, vboardKeep } from './vboard-command.ts';
+import { vboardUp, vboardDown, vboardStatus, vboardKeep, vboardReimage } from './vboard-command.ts';
 import { registerLogCommand } from './log-command.ts';
 import { registerRackCommand } from './rack-command.ts';
 import { registerHistoryCommands } from './history-command.ts';
@@ -151,6 +151,14 @@ vboard
   .action((o) => {
     checkVboardStateFile(projectRoot(), o.name);
     process.exitCode = vboardStatus(projectRoot(), o);
+  });
+vboard
+  .command('reimage')
+  .description("put a powered-off board's disk back to the pristine built image (a twin's recovery command)")
+  .option('--name <name>', 'board instance name', boardNameOption, 'default')
+  .action((o) => {
+    checkVboardStateFile(projectRoot(), o.name);
+    return vboardReimage(projectRoot(), o);
   });
 vboard
   .command('keep', { hidden: true })

@@ -5,7 +5,10 @@ import { buildVboard } from '../vboard/build.ts';
 import { QemuBoard } from '../power/qemu-board.ts';
 import { SshSession } from '../ssh/ssh-session.ts';
 import { waitForPath } from '../process/wait-for-path.ts';
-import { readState, vboardRunDir, checkName, alive, type VboardState } from '../vboard/run-state.ts';
+import { readState, readStateFile, vboardRunDir, checkName, alive, type VboardState } from '../vboard/run-state.ts';
+import { restoreDisk } from '../vboard/restore-disk.ts';
+import { runLabCommand } from '../power/shell-command.ts';
+import { StateError } from './failure.ts';
 import { buildTwin, checkTwin, type TwinName } from '../vboard/build-twin.ts';
 import { startSer2net, tcpLine, type Ser2net } from '../vboard/ser2net.ts';
 import { UartRelay } from '../vboard/uart-relay.ts';
@@ -16,14 +19,15 @@ import { LAB_SERVICE_URL } from '../ota/partner-conf.ts';
 
 const runDir = vboardRunDir;
 
-// `hil vboard up|down|status`: a virtual board that stays up between commands, for people
+// `hil vboard up|down|status|reimage`: a virtual board that stays up between commands, for people
 // at a terminal. `up` starts a detached keeper process (`hil vboard keep`) that owns QEMU: the
 // board lives exactly as long as the keeper, and `down` ends the keeper, which stops QEMU and
 // removes the overlay. State in .cache/vboard-run/<name>/: state.json and a stable `serial` link.
 // With --twin, the board is a twin of a real board type (boards/twins/), kept as a rack keeps a
 // board: console through ser2net, SSH, power commands, and an entry in a lab inventory; and, unless
 // --service names another, a lab OTA service of its own (signing with the key the twin trusts),
-// which lives and ends with it.
+// which lives and ends with it. `reimage` puts a stopped board's disk back to the pristine image:
+// a twin's inventory entry names it as the board's `recovery` command.
 
 function print(s: VboardState, json: boolean): void {
   if (s.twin) return printTwin(s, json);
@@ -117,6 +121,7 @@ export async function vboardKeep(root: string, o: { name: string; service: strin
     ssh: { host: '127.0.0.1', port: board.sshPort, user: 'root', key: img.clientKey, hostKeyFingerprint: img.hostKeyFingerprint },
     otaService: o.service,
     signingKey: path.join(img.dir, 'keys', 'ota-signing.pem'),
+    disk: { file: path.join(dir, 'overlay.qcow2'), pristine: img.disk, format: 'qcow2' },
   };
   fs.writeFileSync(`${path.join(dir, 'state.json')}.part`, JSON.stringify(state, null, 2));
   fs.renameSync(`${path.join(dir, 'state.json')}.part`, path.join(dir, 'state.json'));
@@ -161,6 +166,7 @@ async function twinKeep(root: string, o: { name: string; service: string; twin: 
   await board.powerOn();
   uart.setPowered(true);
   const power = (action: string) => `${process.execPath} ${path.join(root, 'harness', 'vboard', 'twin-power.mjs')} ${powerSocket} ${action}`;
+  const hil = `${process.execPath} ${path.join(root, 'bin', 'hil.js')}`;
   const state: VboardState = {
     name: o.name,
     pid: process.pid,
@@ -168,12 +174,15 @@ async function twinKeep(root: string, o: { name: string; service: string; twin: 
     ssh: { host: '127.0.0.1', port: board.sshPort, user: 'root', key: img.clientKey, hostKeyFingerprint: img.hostKeyFingerprint },
     otaService: service?.url ?? o.service,
     signingKey: path.join(img.dir, 'keys', 'ota-signing.pem'),
+    disk: { file: path.join(dir, 'disk.img'), pristine: img.disk, format: 'raw' },
     twin: {
       board: o.twin,
       serialTcp: `127.0.0.1:${ser2net.port}`,
       deviceId: img.deviceId,
       passwordFile: img.passwordFile,
       power: { on: power('on'), off: power('off'), cycle: power('cycle'), status: power('status') },
+      // What the rack runs, between power off and on, for a board that boots no slot.
+      recovery: `${hil} vboard reimage --name ${o.name}`,
       inventory: o.inventory,
       // The release image for a record is the twin's payload with the record in front (boards/twins/make-image.sh).
       lab: { ...(service ? { otaConf: service.confPath } : {}), build: `sh ${path.join(root, 'boards', 'twins', 'make-image.sh')} ${img.dir}`, variants: ['rootfs-no-init', 'rootfs-random-kernel'] },
@@ -225,4 +234,26 @@ export function vboardStatus(root: string, o: { name: string; json?: boolean }):
   else if (s) print(s, false);
   else process.stdout.write(`virtual board "${o.name}" is not running\n`);
   return s ? 0 : 1;
+}
+
+/** How long the twin's power switch may take to say whether it is on. */
+const POWER_STATUS_LIMIT_MS = 15_000;
+
+/**
+ * Puts a kept board's disk back to the pristine built image, refusing while its QEMU runs: a
+ * twin's must be powered off first (the rack's recovery does: power off, this, power on); a plain
+ * board, which has no power switch, runs until its keeper ends.
+ */
+export async function vboardReimage(root: string, o: { name: string }): Promise<void> {
+  checkName(o.name);
+  const s = readStateFile(root, o.name);
+  if (!s) throw new StateError(`virtual board "${o.name}" has no disk kept (${runDir(root, o.name)}): nothing to re-image; \`hil vboard up\` starts a board from the pristine image`);
+  if (!s.disk) throw new StateError(`virtual board "${o.name}" was started by an older hil that did not note its disk: \`hil vboard down --name ${o.name}\`, then up again`);
+  if (alive(s.pid)) {
+    if (!s.twin) throw new StateError(`virtual board "${o.name}" runs (keeper pid ${s.pid}) and has no power switch to stop its QEMU: \`hil vboard down --name ${o.name}\` and \`up\` again start it from the pristine image`);
+    const power = (await runLabCommand({ command: s.twin.power.status, what: `power status of ${o.name}`, timeoutMs: POWER_STATUS_LIMIT_MS, phase: 'recovery' })).trim();
+    if (power !== 'off') throw new StateError(`${s.twin.board} twin "${o.name}" is powered ${power === 'on' ? 'on' : `"${power}"`}: its QEMU runs on ${s.disk.file}; power it off first (its inventory entry's power.off), then re-image`);
+  }
+  const ms = restoreDisk(s.disk);
+  process.stdout.write(`virtual board "${o.name}": ${s.disk.file} re-imaged from ${s.disk.pristine} in ${(ms / 1000).toFixed(2)} s\n`);
 }

@@ -13,6 +13,16 @@ export interface VboardState {
   signingKey: string;
   /** A board twin (`hil vboard up --twin`): reached as a rack board is. */
   twin?: TwinState;
+  /** The board's disk and the pristine built image it started from (`hil vboard reimage`). */
+  disk?: BoardDisk;
+}
+
+export interface BoardDisk {
+  /** The file QEMU runs on: a twin's raw copy, or the plain board's qcow2 overlay. */
+  file: string;
+  /** The built image (.cache/vboard-twin/<twin>/<hash>/disk.img or .cache/vboard/<hash>/disk.img). */
+  pristine: string;
+  format: 'raw' | 'qcow2';
 }
 
 export interface TwinState {
@@ -25,6 +35,8 @@ export interface TwinState {
   passwordFile: string;
   /** Shell commands that switch the twin, for the `command` power driver. */
   power: { on: string; off: string; cycle: string; status: string };
+  /** The command that re-images the twin (`hil vboard reimage --name N`): the rack's `recovery`. */
+  recovery?: string;
   /** The lab inventory the twin was added to, if any. */
   inventory?: string;
   /**
@@ -49,9 +61,14 @@ export function alive(pid: number): boolean {
   }
 }
 
-export function readState(root: string, name: string): VboardState | undefined {
+/** The state a keeper left, whether or not it still runs. */
+export function readStateFile(root: string, name: string): VboardState | undefined {
   const file = path.join(vboardRunDir(root, name), 'state.json');
   if (!fs.existsSync(file)) return undefined;
-  const s = JSON.parse(fs.readFileSync(file, 'utf8')) as VboardState;
-  return alive(s.pid) ? s : undefined;
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as VboardState;
+}
+
+export function readState(root: string, name: string): VboardState | undefined {
+  const s = readStateFile(root, name);
+  return s && alive(s.pid) ? s : undefined;
 }

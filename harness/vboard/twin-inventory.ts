@@ -6,9 +6,10 @@ import type { VboardState } from './run-state.ts';
 // A twin's entry in a lab inventory file (README "Running on real boards"), as a rack board is
 // listed: deviceId, the serial as ser2net's host:port, SSH with its key and pinned host key, the
 // console password's file, the power commands (`command` driver), and what the twin can do that a
-// rack board without power control cannot. In the per-type form ({"sama5d2": {...}}) it is the
-// entry of its board type; in the rack form ({"boards": [...]}) a board with the twin's name as
-// id. Beside it, the inventory's `lab` section gets the twin's OTA side for its board type: the
+// rack board without power control cannot. In the rack form ({"boards": [...]}), which a new
+// inventory gets, it is a board with the twin's name as id and its re-imaging as `recovery`; in an
+// existing per-type form ({"sama5d2": {...}}) the entry of its board type, which has no place for
+// a recovery command. Beside it, the inventory's `lab` section gets the twin's OTA side for its board type: the
 // partner configuration of the twin's lab service, the image build, the broken variants.
 
 /** The SAMA5D2 twin has U-Boot's bootcount; Afero's BBGW setup has no rollback, nor has its twin. */
@@ -44,14 +45,20 @@ function readInventoryFile(file: string): Inventory {
   return inv;
 }
 
+/** Re-imaging a twin takes a second or two; the bound leaves room for a loaded host. */
+export const TWIN_RECOVERY_LIMIT_MS = 60_000;
+
 const write = (file: string, data: Inventory) => writeFileAtomic(file, `${JSON.stringify(data, null, 2)}\n`, 0o600);
 
-/** Adds (or replaces) the twin's entry and its lab values; the file is created if absent, other boards' entries kept. */
+/** Adds (or replaces) the twin's entry and its lab values; the file is created if absent (rack form), other boards' entries kept. */
 export function addTwinToInventory(file: string, s: VboardState): void {
   const t = s.twin!;
   const data = readInventoryFile(file);
-  if (data.boards) data.boards = [...data.boards.filter((b) => b.id !== s.name), { id: s.name, type: t.board, ...twinInventoryEntry(s) }];
-  else data[t.board] = twinInventoryEntry(s);
+  const perType = Object.keys(data).some((k) => k !== 'boards' && k !== LAB_SECTION);
+  if (!perType) {
+    const recovery = t.recovery ? { recovery: { command: t.recovery, timeoutMs: TWIN_RECOVERY_LIMIT_MS } } : {};
+    data.boards = [...(data.boards ?? []).filter((b) => b.id !== s.name), { id: s.name, type: t.board, ...twinInventoryEntry(s), ...recovery }];
+  } else data[t.board] = twinInventoryEntry(s);
   if (t.lab) data[LAB_SECTION] = { ...data[LAB_SECTION], [t.board]: t.lab };
   write(file, data);
 }
