@@ -1,3 +1,4 @@
+import { digestRun, type RunDigest } from './run-digest.ts';
 import type { RunRecord } from './run-record.ts';
 
 // Lab faults per board over time. A sick board is one with lab faults on at least 3 of its last
@@ -22,14 +23,18 @@ export interface BoardHealth {
 
 /** Every board that ran in `runs` (oldest first), sick ones first, then by id. */
 export function boardHealth(runs: readonly RunRecord[]): BoardHealth[] {
+  return boardHealthOf(runs.map(digestRun));
+}
+
+/** The same from the runs' digests. */
+export function boardHealthOf(runs: readonly RunDigest[]): BoardHealth[] {
   const boards = new Map<string, BoardHealth>();
   runs.forEach((run, i) => {
-    for (const t of run.tests) {
-      let b = boards.get(t.boardId);
-      if (!b) boards.set(t.boardId, (b = { boardId: t.boardId, boardType: t.boardType, labFaultsByRun: new Map(), recentNights: 0, recentLabFaultNights: 0, totalLabFaults: 0, sick: false }));
-      const lab = t.status === 'failed' && t.failureClass === 'lab-fault' ? 1 : 0;
-      b.labFaultsByRun.set(i, (b.labFaultsByRun.get(i) ?? 0) + lab);
-      b.totalLabFaults += lab;
+    for (const n of run.boards) {
+      let b = boards.get(n.boardId);
+      if (!b) boards.set(n.boardId, (b = { boardId: n.boardId, boardType: n.boardType, labFaultsByRun: new Map(), recentNights: 0, recentLabFaultNights: 0, totalLabFaults: 0, sick: false }));
+      b.labFaultsByRun.set(i, n.labFaults);
+      b.totalLabFaults += n.labFaults;
     }
   });
   for (const b of boards.values()) {

@@ -1,4 +1,5 @@
-import { imageOf, isProductSide, outcomeOf, type RunRecord } from './run-record.ts';
+import { digestRun, type RunDigest } from './run-digest.ts';
+import type { RunRecord } from './run-record.ts';
 
 // What the history says of each (board type, scenario): flaky (it passed and failed on the same
 // image version), a regression (failing on its latest runs, since the first night of that
@@ -12,9 +13,11 @@ export interface ScenarioVerdict {
   boardType: string;
   scenario: string;
   kind: ScenarioKind;
-  /** The first run in the window with a product-side failure. */
+  /** The first run in the window with a product-side failure (its index, and the run when made from runs). */
+  firstFailureRun?: number;
   firstFailure?: RunRecord;
   /** A regression: the first run of the streak of failing runs it is in now. */
+  sinceRun?: number;
   since?: RunRecord;
   /** Flaky: an image version it both passed and failed on. */
   flakyImage?: string;
@@ -31,44 +34,41 @@ interface RowState {
   verdict: ScenarioVerdict;
   /** image -> bit 1: passed, bit 2: failed. */
   images: Map<string, number>;
-  streakStart?: RunRecord;
+  streakStart?: number;
 }
 
 /** The verdict of every (board type, scenario) that ran in `runs` (oldest first), keyed by rowKey. */
 export function scenarioVerdicts(runs: readonly RunRecord[]): Map<string, ScenarioVerdict> {
+  const out = scenarioVerdictsOf(runs.map(digestRun));
+  for (const v of out.values()) Object.assign(v, { firstFailure: v.firstFailureRun === undefined ? undefined : runs[v.firstFailureRun], since: v.sinceRun === undefined ? undefined : runs[v.sinceRun] });
+  return out;
+}
+
+/** The same from the runs' digests; runs are named by their index. */
+export function scenarioVerdictsOf(runs: readonly RunDigest[]): Map<string, ScenarioVerdict> {
   const rows = new Map<string, RowState>();
-  for (const run of runs) {
-    // Per row, this run's results: bit 1 some board passed, bit 2 some board failed (product side).
-    const seen = new Map<RowState, number>();
-    for (const t of run.tests) {
-      const key = rowKey(t.boardType, t.scenario);
+  runs.forEach((run, i) => {
+    for (const r of run.rows) {
+      const key = rowKey(r.boardType, r.scenario);
       let row = rows.get(key);
-      if (!row) rows.set(key, (row = { verdict: { boardType: t.boardType, scenario: t.scenario, kind: 'stable', runs: 0, productFailures: 0, labFaults: 0 }, images: new Map() }));
-      const o = outcomeOf(t);
-      if (!seen.has(row)) {
-        seen.set(row, 0);
-        row.verdict.runs++;
+      if (!row) rows.set(key, (row = { verdict: { boardType: r.boardType, scenario: r.scenario, kind: 'stable', runs: 0, productFailures: 0, labFaults: 0 }, images: new Map() }));
+      const v = row.verdict;
+      v.runs++;
+      v.labFaults += r.counts['lab-fault'] ?? 0;
+      const failures = (r.counts['product-failure'] ?? 0) + (r.counts.unclassified ?? 0);
+      if (failures) {
+        v.productFailures += failures;
+        v.lastFailedPhase = r.lastFailedPhase;
       }
-      if (o === 'lab-fault') row.verdict.labFaults++;
-      const bit = o === 'passed' ? 1 : isProductSide(o) ? 2 : 0;
-      if (!bit) continue;
-      if (bit === 2) {
-        row.verdict.productFailures++;
-        row.verdict.lastFailedPhase = t.failedPhase;
-      }
-      seen.set(row, seen.get(row)! | bit);
-      const image = imageOf(t, run) ?? `run ${run.runId}`;
-      row.images.set(image, (row.images.get(image) ?? 0) | bit);
-    }
-    for (const [row, bits] of seen) {
-      if (bits & 2) {
-        row.verdict.firstFailure ??= run;
-        row.streakStart ??= run;
-      } else if (bits & 1) {
+      for (const [image, bits] of r.images) row.images.set(image, (row.images.get(image) ?? 0) | bits);
+      if (r.bits & 2) {
+        v.firstFailureRun ??= i;
+        row.streakStart ??= i;
+      } else if (r.bits & 1) {
         row.streakStart = undefined;
       }
     }
-  }
+  });
   const out = new Map<string, ScenarioVerdict>();
   for (const [key, row] of rows) {
     const v = row.verdict;
@@ -76,10 +76,10 @@ export function scenarioVerdicts(runs: readonly RunRecord[]): Map<string, Scenar
     if (flaky !== undefined) {
       v.kind = 'flaky';
       v.flakyImage = flaky;
-    } else if (row.streakStart) {
+    } else if (row.streakStart !== undefined) {
       v.kind = 'regression';
-      v.since = row.streakStart;
-    } else if (v.firstFailure) {
+      v.sinceRun = row.streakStart;
+    } else if (v.firstFailureRun !== undefined) {
       v.kind = 'fixed';
     }
     out.set(key, v);

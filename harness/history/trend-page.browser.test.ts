@@ -46,6 +46,12 @@ test('the trend page from file:// in chromium: nights, a failed cell to its repo
     await expect(nights).toHaveCount(NIGHTS + 1);
     await expect(nights.nth(1)).toHaveText('10-26');
     await expect(nights.nth(NIGHTS)).toHaveText('11-26');
+    // Every row has a cell per night (the plain ones drawn from the row's letters): the regression's
+    // row passes, then fails on its last three nights, each in its own column.
+    const cellCounts = await page.locator('table.grid tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLTableRowElement).cells.length));
+    expect(cellCounts).toEqual(Array(10).fill(NIGHTS + 1));
+    const regressionCells = await page.locator('table.grid tr[data-kind=regression] td').allTextContents();
+    expect(regressionCells.join('')).toBe('✓'.repeat(29) + '✗✗✗');
 
     // The flaky scenario and the regression are marked on their rows; the sick board on its chart row.
     const flaky = page.locator('table.grid tr[data-kind=flaky]');

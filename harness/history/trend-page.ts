@@ -1,16 +1,17 @@
-import { boardHealth, healthWords, type BoardHealth } from './board-health.ts';
+import { boardHealthOf, healthWords, type BoardHealth } from './board-health.ts';
 import { esc } from './html-text.ts';
 import { nightLabels } from './night-labels.ts';
-import { phaseTrends, type PhaseSeries } from './phase-trend.ts';
+import { phaseTrendsOf, type PhaseSeries } from './phase-trend.ts';
+import { digestRun, type RunDigest } from './run-digest.ts';
 import { outcomeWords, type RunRecord } from './run-record.ts';
-import { scenarioVerdicts, type ScenarioVerdict } from './scenario-verdicts.ts';
+import { scenarioVerdictsOf, type ScenarioVerdict } from './scenario-verdicts.ts';
 import { durationChart, labFaultChart } from './trend-svg.ts';
-import { cellClass, glyph, trendGrid } from './trend-grid.ts';
+import { cellClass, glyph, GRID_SCRIPT, trendGrid } from './trend-grid.ts';
 
-// The trend page: one self-contained HTML file (styles, charts and its one line of script
-// inline; nothing fetched), so it opens from file:// on any machine. What it answers, in order:
-// what to look at (regressions, flaky scenarios, sick boards, slower phases), every scenario's
-// verdict, the grid of nights, lab faults per board, phase durations per board type.
+// The trend page: one self-contained HTML file (styles, charts and a small script that draws the
+// grid's plain cells, inline; nothing fetched), so it opens from file:// on any machine. What it
+// answers, in order: what to look at (regressions, flaky scenarios, sick boards, slower phases),
+// every scenario's verdict, the grid of nights, lab faults per board, phase durations per type.
 
 const STYLE = `
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1a1a1a}
@@ -40,11 +41,12 @@ const DOT = `<svg width="0" height="0" aria-hidden="true" style="position:absolu
 
 const row = (v: ScenarioVerdict) => `${esc(v.boardType)} · ${esc(v.scenario)}`;
 
-function verdictText(v: ScenarioVerdict, nights: readonly string[], runs: readonly RunRecord[]): string {
-  const night = (r: RunRecord | undefined) => (r ? nights[runs.indexOf(r)] : '');
+function verdictText(v: ScenarioVerdict, nights: readonly string[], runs: readonly RunDigest[]): string {
   switch (v.kind) {
-    case 'regression':
-      return `fails since ${night(v.since)}${v.since?.imageVersion ? ` (image ${esc(v.since.imageVersion)})` : ''}${v.lastFailedPhase ? `, in ${esc(v.lastFailedPhase)}` : ''}`;
+    case 'regression': {
+      const image = runs[v.sinceRun!].imageVersion;
+      return `fails since ${nights[v.sinceRun!]}${image ? ` (image ${esc(image)})` : ''}${v.lastFailedPhase ? `, in ${esc(v.lastFailedPhase)}` : ''}`;
+    }
     case 'flaky':
       return `passed and failed on ${v.flakyImage!.startsWith('run ') ? 'the same run' : `image ${esc(v.flakyImage!)}`} (${v.productFailures} failures)`;
     case 'fixed':
@@ -54,7 +56,7 @@ function verdictText(v: ScenarioVerdict, nights: readonly string[], runs: readon
   }
 }
 
-function findings(verdicts: ScenarioVerdict[], boards: BoardHealth[], series: PhaseSeries[], nights: readonly string[], runs: readonly RunRecord[]): string {
+function findings(verdicts: ScenarioVerdict[], boards: BoardHealth[], series: PhaseSeries[], nights: readonly string[], runs: readonly RunDigest[]): string {
   const items = [
     ...verdicts.filter((v) => v.kind === 'regression').map((v) => `<li class="regression"><span class="badge regression">regression</span> ${row(v)}: ${verdictText(v, nights, runs)}</li>`),
     ...verdicts.filter((v) => v.kind === 'flaky').map((v) => `<li class="flaky"><span class="badge flaky">flaky</span> ${row(v)}: ${verdictText(v, nights, runs)}</li>`),
@@ -66,19 +68,30 @@ function findings(verdicts: ScenarioVerdict[], boards: BoardHealth[], series: Ph
   return items.length ? `<ul class="findings">${items.join('')}</ul>` : '<p>Nothing stands out: no regression, no flaky scenario, no sick board, no slower phase.</p>';
 }
 
-export function trendPage(runs: readonly RunRecord[], o: { outDir: string; generated: Date; window: string }): string {
+export interface PageOptions {
+  outDir: string;
+  generated: Date;
+  window: string;
+}
+
+export function trendPage(runs: readonly RunRecord[], o: PageOptions): string {
+  return trendPageOf(runs.map(digestRun), o);
+}
+
+/** The page from the runs' digests (oldest first), as the store keeps them: HistoryStore.digests(). */
+export function trendPageOf(runs: readonly RunDigest[], o: PageOptions): string {
   if (runs.length === 0) {
     return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>OTA trend: no runs</title><style>${STYLE}</style></head>\n<body><h1>OTA nights: no runs</h1><p>The run history holds no run (${esc(o.window)}). Runs are added by the history reporter, or by <code>hil history import reports/</code>.</p></body></html>\n`;
   }
   const nights = nightLabels(runs);
-  const verdictMap = scenarioVerdicts(runs);
+  const verdictMap = scenarioVerdictsOf(runs);
   const verdicts = [...verdictMap.values()].sort((a, b) => a.boardType.localeCompare(b.boardType) || a.scenario.localeCompare(b.scenario));
-  const boards = boardHealth(runs);
-  const series = phaseTrends(runs);
+  const boards = boardHealthOf(runs);
+  const series = phaseTrendsOf(runs);
   const span = `${nights[0]} to ${nights.at(-1)}`;
   const legend = (['passed', 'product-failure', 'unclassified', 'lab-fault', 'skipped'] as const).map((k) => `<span class="key ${cellClass[k]}">${glyph[k]} ${outcomeWords[k]}</span>`).join('');
   const verdictRows = verdicts
-    .map((v) => `<tr data-kind="${v.kind}"><th scope="row">${row(v)}</th><td>${v.kind === 'regression' || v.kind === 'flaky' ? `<strong>${v.kind}</strong>: ` : ''}${verdictText(v, nights, runs)}</td><td>${v.firstFailure ? nights[runs.indexOf(v.firstFailure)] : '–'}</td><td>${v.productFailures}</td><td>${v.labFaults}</td><td>${v.runs}</td></tr>`)
+    .map((v) => `<tr data-kind="${v.kind}"><th scope="row">${row(v)}</th><td>${v.kind === 'regression' || v.kind === 'flaky' ? `<strong>${v.kind}</strong>: ` : ''}${verdictText(v, nights, runs)}</td><td>${v.firstFailureRun !== undefined ? nights[v.firstFailureRun] : '–'}</td><td>${v.productFailures}</td><td>${v.labFaults}</td><td>${v.runs}</td></tr>`)
     .join('\n');
   const types = [...new Set(series.map((s) => s.boardType))];
   const durations = types
@@ -99,7 +112,7 @@ ${trendGrid(runs, nights, verdictMap, o.outDir)}</section>
 <section id="boards"><h2>Lab faults per board</h2><p>A sick board has lab faults on at least 3 of its last 10 nights: its row fills up while the others stay empty.</p>${labFaultChart(boards, nights)}</section>
 <section id="durations"><h2>OTA phase durations per board type</h2><p>Median (<span style="color:#0072b2">solid, dots</span>) and p90 (<span style="color:#b07000">dashed</span>) of each night's tests; a night whose median is 20 % or more above the nights before is marked.</p>
 ${durations}</section>
-<script>for (const s of document.querySelectorAll('.scroll')) s.scrollLeft = s.scrollWidth;</script>
+<script>${GRID_SCRIPT}for (const s of document.querySelectorAll('.scroll')) s.scrollLeft = s.scrollWidth;</script>
 </body></html>
 `;
 }
