@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import { startPtyProgram } from '../testing/pty-pair.ts';
@@ -44,5 +45,21 @@ test('the serial is a raw TCP port on loopback: what the board writes reaches th
     await s2n.stop();
     fs.closeSync(hold);
     await pty.stop();
+  }
+});
+
+test('a port someone else holds fails the start at once, naming it (a probe would have reached the holder)', async ({}, testInfo) => {
+  const dir = testInfo.outputPath('ser2net-taken');
+  fs.mkdirSync(dir, { recursive: true });
+  const holder = net.createServer((c) => c.destroy()).listen(0, '127.0.0.1');
+  await once(holder, 'listening');
+  const port = (holder.address() as net.AddressInfo).port;
+  try {
+    const t0 = Date.now();
+    const err = await startSer2net({ connector: 'tcp,127.0.0.1,1', port, dir }).then(async (s) => (await s.stop(), undefined), (e: Error) => e);
+    expect(err?.message).toContain(`ser2net cannot listen on 127.0.0.1:${port}: Address already in use`);
+    expect(Date.now() - t0, 'long before the 10 s bound').toBeLessThan(5000);
+  } finally {
+    holder.close();
   }
 });

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { spawnTied, type TiedProcess } from '../process/tied-process.ts';
 import { waitUntil } from '../wait/wait-until.ts';
@@ -34,43 +33,52 @@ export function ser2netConfig(connector: string, port: number): string {
   ].join('\n');
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
+const CANNOT_LISTEN = /Unable to startup network port \S+: ([^\n]*)/;
 
-/** Starts ser2net for `connector` on 127.0.0.1:`port`; resolves once the port accepts a connection. */
+/**
+ * Starts ser2net for `connector` on 127.0.0.1:`port`; resolves once it listens. ser2net says
+ * nothing when it does, but writes its pid file only after setting up its ports (seen with
+ * strace: bind, listen, then the pid file), and says when it cannot listen (it then stays up,
+ * serving nothing). So: the pid file's appearance (inotify), that line, or its 'exit' event.
+ */
 export async function startSer2net(o: { connector: string; port: number; dir: string }): Promise<Ser2net> {
   const configFile = path.join(o.dir, 'ser2net.yaml');
+  const pidFile = path.join(o.dir, 'ser2net.pid');
   fs.writeFileSync(configFile, ser2netConfig(o.connector, o.port));
+  fs.rmSync(pidFile, { force: true });
   // -n: stay in the foreground (tied to its keeper); -d: log to stderr; -u: no UUCP lock files.
-  const proc: TiedProcess = spawnTied('ser2net', ['-n', '-d', '-u', '-c', configFile, '-P', path.join(o.dir, 'ser2net.pid')]);
-  let up = false;
-  await waitUntil<void>({
-    awaited: `ser2net accepting on 127.0.0.1:${o.port}`,
-    where: configFile,
-    timeoutMs: 10_000,
-    lastLines: () => proc.output().split('\n').slice(-5),
-    watch(resolve, reject) {
-      let stopped = false;
-      const poll = async () => {
-        // ser2net says nothing when it listens: ask the port (a probe connection is dropped at once).
-        while (!stopped && !up) {
-          if (proc.child.exitCode !== null) return reject(new Error(`ser2net exited: ${proc.output().trim().slice(-300)}`));
-          up = await accepts(o.port);
-          if (!up) await new Promise((r) => setTimeout(r, 100));
-        }
-        if (up) resolve();
-      };
-      void poll();
-      return () => (stopped = true);
-    },
-  });
+  const proc: TiedProcess = spawnTied('ser2net', ['-n', '-d', '-u', '-c', configFile, '-P', pidFile]);
+  const cannotListen = () => CANNOT_LISTEN.exec(proc.output())?.[1]?.trim();
+  try {
+    await waitUntil<void>({
+      awaited: `ser2net listening on 127.0.0.1:${o.port} (its pid file ${pidFile})`,
+      where: configFile,
+      timeoutMs: 10_000,
+      lastLines: () => proc.output().split('\n').slice(-5),
+      watch(resolve, reject) {
+        const check = () => {
+          const why = cannotListen();
+          if (why) reject(new Error(`ser2net cannot listen on 127.0.0.1:${o.port}: ${why}`));
+          else if (fs.existsSync(pidFile)) resolve();
+        };
+        const exited = (code: number | null) => reject(new Error(`ser2net exited (${code}): ${proc.output().trim().slice(-300)}`));
+        if (proc.child.exitCode !== null) return exited(proc.child.exitCode);
+        const watcher = fs.watch(o.dir, check);
+        proc.child.once('exit', exited);
+        proc.child.stderr!.on('data', check);
+        check();
+        return () => {
+          watcher.close();
+          proc.child.off('exit', exited);
+          proc.child.stderr!.off('data', check);
+        };
+      },
+    });
+  } catch (e) {
+    // One that cannot listen may not end on SIGTERM at once: no need to wait long.
+    await proc.stop(1000);
+    throw e;
+  }
+  // Stopping ends the tied process and resolves on its 'exit' event.
   return { port: o.port, configFile, stop: () => proc.stop() };
 }
