@@ -6,6 +6,8 @@ import pg from 'pg';
 import { openLeaseStore } from '../rack/open-store.ts';
 import { startPostgres, type PostgresServer } from '../testing/postgres-server.ts';
 import { openHistoryStore } from './history-store.ts';
+import Database from 'better-sqlite3';
+import { digestRun } from './run-digest.ts';
 import { seededHistory } from './testing-fixtures/seeded-history.ts';
 
 // The run history in both stores the rack can have: the SQLite file, and a real PostgreSQL 15
@@ -31,6 +33,9 @@ function historyContract(backend: Backend): void {
       expect(back).toEqual(runs);
       const since = await store.runs({ since: runs[22].startedAt });
       expect(since.map((r) => r.runId)).toEqual(runs.slice(22).map((r) => r.runId));
+      // The digests the trend page reads are the runs' own, --since included.
+      expect(await store.digests()).toEqual(runs.map(digestRun));
+      expect(await store.digests({ since: runs[22].startedAt })).toEqual(runs.slice(22).map(digestRun));
     } finally {
       await store.close();
     }
@@ -72,6 +77,24 @@ test.describe('SQLite', () => {
       dirs.push(dir);
       return path.join(dir, 'rack.sqlite');
     },
+  });
+
+  test('SQLite: a history written before runs had digests gains the column, and its runs are digested from their tests', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hil-history-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'rack.sqlite');
+    const runs = seededHistory({ nights: 3, lastNight, regressionFrom: 2 });
+    const old = new Database(file);
+    old.exec('CREATE TABLE history_runs (run_id TEXT PRIMARY KEY, started_at INTEGER NOT NULL, git_revision TEXT, image_version TEXT, tests TEXT NOT NULL)');
+    for (const r of runs.slice(0, 2)) old.prepare('INSERT INTO history_runs VALUES (?, ?, ?, ?, ?)').run(r.runId, r.startedAt.getTime(), r.gitRevision ?? null, r.imageVersion ?? null, JSON.stringify(r.tests));
+    old.close();
+    const store = await openHistoryStore(file, root);
+    try {
+      await store.append(runs[2]);
+      expect(await store.digests()).toEqual(runs.map(digestRun));
+    } finally {
+      await store.close();
+    }
   });
 
   test('SQLite: a store that cannot be opened is a lab fault naming the file and HIL_LEASE_STORE', async () => {

@@ -1,6 +1,7 @@
 import { LabFault } from '../errors.ts';
 import { describeStore, isPostgresUrl } from '../rack/open-store.ts';
 import { PostgresHistoryStore } from './postgres-history-store.ts';
+import type { RunDigest } from './run-digest.ts';
 import type { RunRecord } from './run-record.ts';
 import { SqliteHistoryStore } from './sqlite-history-store.ts';
 
@@ -14,6 +15,8 @@ export interface HistoryStore {
   append(run: RunRecord): Promise<void>;
   /** Runs that started at or after `since` (all when absent), oldest first. */
   runs(o?: { since?: Date }): Promise<RunRecord[]>;
+  /** The same runs' digests (what the trend page shows of them), oldest first. */
+  digests(o?: { since?: Date }): Promise<RunDigest[]>;
   close(): Promise<void>;
 }
 

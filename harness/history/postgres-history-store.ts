@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { describePostgresUrl } from '../rack/postgres-store.ts';
 import type { HistoryStore } from './history-store.ts';
+import { digestRun, type RunDigest } from './run-digest.ts';
 import type { RunRecord, TestRecord } from './run-record.ts';
 
 // The run history in the rack's PostgreSQL database (several hosts or CI runners): as in
@@ -61,6 +62,11 @@ export class PostgresHistoryStore implements HistoryStore {
   async runs(o: { since?: Date } = {}): Promise<RunRecord[]> {
     const r = await this.client.query<RunRow>('SELECT * FROM history_runs WHERE $1::timestamptz IS NULL OR started_at >= $1 ORDER BY started_at, run_id', [o.since ?? null]);
     return r.rows.map((row) => ({ runId: row.run_id, startedAt: row.started_at, gitRevision: row.git_revision ?? undefined, imageVersion: row.image_version ?? undefined, tests: row.tests }));
+  }
+
+  /** Made from the tests when read: a PostgreSQL rack's history is read by one page a night, not a thousand-night bench. */
+  async digests(o: { since?: Date } = {}): Promise<RunDigest[]> {
+    return (await this.runs(o)).map(digestRun);
   }
 
   async close(): Promise<void> {

@@ -15,9 +15,9 @@ const rank: Record<Outcome, number> = { 'product-failure': 5, unclassified: 4, '
 export interface RowNight {
   boardType: string;
   scenario: string;
-  /** The worst outcome of the night's boards, and the test that had it. */
+  /** The worst outcome of the night's boards, and (a failure's) the test that had it. */
   outcome: Outcome;
-  board: string;
+  board?: string;
   failedPhase?: string;
   reportLink?: string;
   counts: Partial<Record<Outcome, number>>;
@@ -117,9 +117,15 @@ export function digestRun(run: RunRecord): RunDigest {
     imageVersion: run.imageVersion,
     report,
     tests: run.tests.length,
-    rows: [...rows.values()].map(({ imageBits, ...r }) => ({ ...r, images: [...imageBits] })),
+    rows: [...rows.values()].map(({ imageBits, ...r }) => {
+      const row = { ...r, images: [...imageBits] };
+      // A cell that passed or was skipped names no test: the grid shows a failure's board and link only.
+      if (r.outcome === 'passed' || r.outcome === 'skipped') Object.assign(row, { board: undefined, failedPhase: undefined, reportLink: undefined });
+      return row;
+    }),
     boards: [...boards.values()],
-    phases,
+    // In one order whatever order a store kept the phases in (jsonb sorts an object's keys).
+    phases: phases.sort((a, b) => (a.boardType === b.boardType ? (a.phase < b.phase ? -1 : 1) : a.boardType < b.boardType ? -1 : 1)),
   };
 }
 

@@ -2,12 +2,16 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HistoryStore } from './history-store.ts';
+import { digestRun, fromStored, storedDigest, type RunDigest } from './run-digest.ts';
 import type { RunRecord, TestRecord } from './run-record.ts';
 
 // The run history in the rack's SQLite file (WAL, a busy timeout: a lease being taken meanwhile
 // only delays the write). One row per run, its tests as a JSON array: the trend page reads a
 // thousand nights of 500 tests in one JSON.parse per night (a row per test took twice the time),
-// and SQL still reaches every test: json_each(tests) (docs/history.md).
+// and SQL still reaches every test: json_each(tests) (docs/history.md). Beside the tests, the
+// run's digest (run-digest.ts): the trend page reads those, a few MB for a thousand nights, where
+// parsing the tests took 0.8 s. A row without a digest (written before there was one) or with
+// one of another version is digested from its tests when read.
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS history_runs (
@@ -15,11 +19,16 @@ CREATE TABLE IF NOT EXISTS history_runs (
   started_at INTEGER NOT NULL,
   git_revision TEXT,
   image_version TEXT,
-  tests TEXT NOT NULL
+  tests TEXT NOT NULL,
+  digest TEXT
 );
 CREATE INDEX IF NOT EXISTS history_runs_started ON history_runs (started_at);`;
 
 type RunRow = [runId: string, startedAt: number, gitRevision: string | null, imageVersion: string | null, tests: string];
+type DigestRow = [runId: string, startedAt: number, gitRevision: string | null, imageVersion: string | null, digest: string | null];
+
+const SINCE = 'WHERE started_at >= ? ORDER BY started_at, run_id';
+const toRun = ([runId, startedAt, gitRevision, imageVersion]: RunRow | DigestRow) => ({ runId, startedAt: new Date(startedAt), gitRevision: gitRevision ?? undefined, imageVersion: imageVersion ?? undefined });
 
 export class SqliteHistoryStore implements HistoryStore {
   readonly description: string;
@@ -31,19 +40,30 @@ export class SqliteHistoryStore implements HistoryStore {
     this.db = new Database(file, { timeout: 5000 });
     this.db.pragma('journal_mode = WAL');
     this.db.exec(SCHEMA);
+    // A history made before runs had digests: the column is added (its rows are digested when read).
+    if (!(this.db.pragma('table_info(history_runs)') as { name: string }[]).some((c) => c.name === 'digest')) this.db.exec('ALTER TABLE history_runs ADD COLUMN digest TEXT');
   }
 
   async append(run: RunRecord): Promise<void> {
     this.db
-      .prepare('INSERT OR REPLACE INTO history_runs (run_id, started_at, git_revision, image_version, tests) VALUES (?, ?, ?, ?, ?)')
-      .run(run.runId, run.startedAt.getTime(), run.gitRevision ?? null, run.imageVersion ?? null, JSON.stringify(run.tests));
+      .prepare('INSERT OR REPLACE INTO history_runs (run_id, started_at, git_revision, image_version, tests, digest) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(run.runId, run.startedAt.getTime(), run.gitRevision ?? null, run.imageVersion ?? null, JSON.stringify(run.tests), JSON.stringify(storedDigest(digestRun(run))));
   }
 
   async runs(o: { since?: Date } = {}): Promise<RunRecord[]> {
-    const rows = this.db.prepare<[number], RunRow>('SELECT run_id, started_at, git_revision, image_version, tests FROM history_runs WHERE started_at >= ? ORDER BY started_at, run_id').raw();
+    const rows = this.db.prepare<[number], RunRow>(`SELECT run_id, started_at, git_revision, image_version, tests FROM history_runs ${SINCE}`).raw();
     const out: RunRecord[] = [];
-    for (const [runId, startedAt, gitRevision, imageVersion, tests] of rows.iterate(o.since?.getTime() ?? -8.64e15)) {
-      out.push({ runId, startedAt: new Date(startedAt), gitRevision: gitRevision ?? undefined, imageVersion: imageVersion ?? undefined, tests: JSON.parse(tests) as TestRecord[] });
+    for (const row of rows.iterate(o.since?.getTime() ?? -8.64e15)) out.push({ ...toRun(row), tests: JSON.parse(row[4]) as TestRecord[] });
+    return out;
+  }
+
+  async digests(o: { since?: Date } = {}): Promise<RunDigest[]> {
+    const rows = this.db.prepare<[number], DigestRow>(`SELECT run_id, started_at, git_revision, image_version, digest FROM history_runs ${SINCE}`).raw();
+    const testsOf = this.db.prepare<[string], [string]>('SELECT tests FROM history_runs WHERE run_id = ?').raw();
+    const out: RunDigest[] = [];
+    for (const row of rows.iterate(o.since?.getTime() ?? -8.64e15)) {
+      const run = toRun(row);
+      out.push((row[4] !== null && fromStored(row[4], run)) || digestRun({ ...run, tests: JSON.parse(testsOf.get(run.runId)![0]) as TestRecord[] }));
     }
     return out;
   }
