@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The real board projects on their twins, as a new user runs them (README "Board twins"): for each
-# board type, `hil vboard up --twin` (the twin, its lab OTA service and a lab inventory), then the
-# board's own project with that inventory, then `hil vboard down`, always. One QEMU at a time.
+# board type, `hil vboard up --twin` (the twin, its lab OTA service and a lab inventory), the twin's
+# own checks on it (boards/twins/twins.test.ts: no boot of their own), the board's own project with
+# that inventory, then `hil vboard down`, always, and a check that the twin left the inventory and
+# its lab service ended. One QEMU at a time.
 # Usage: scripts/run-twins.sh [sama5d2] [bbgw]   (default: both). Exit non-zero if any run failed.
 # Each project's time is printed as "twin X: N s (exit S)". A run's test results go to
 # reports/twins/X/test-results, and its JUnit and nightly summary are copied there, so that the
@@ -25,14 +27,20 @@ for board in "${boards[@]}"; do
   start=$(date +%s)
   up=ci-$board
   if node bin/hil.js vboard up --twin "$board" --name "$up" --inventory "$inventory"; then
-    HIL_INVENTORY=$inventory npx playwright test --project="$board" --output "reports/twins/$board/test-results"
+    service=$(node bin/hil.js vboard status --name "$up" --json | node -e 'process.stdin.on("data", (d) => process.stdout.write(JSON.parse(d).otaService))')
+    HIL_INVENTORY=$inventory HIL_TWIN=$up HIL_TWINS_JUNIT=reports/twins/$board/checks-junit.xml \
+      npx playwright test -c boards/twins/playwright.config.ts --output "reports/twins/$board/checks"
     rc=$?
+    HIL_INVENTORY=$inventory npx playwright test --project="$board" --output "reports/twins/$board/test-results" || rc=1
     for f in junit.xml nightly-summary.md nightly-summary.json; do [ ! -f "reports/$f" ] || cp "reports/$f" "reports/twins/$board/$f"; done
   else
     rc=$?
     echo "twin $board: hil vboard up failed" >&2
   fi
   node bin/hil.js vboard down --name "$up" || rc=1
+  if grep -q "\"$up\"" "$inventory" 2>/dev/null; then echo "twin $board: still in $inventory after down" >&2; rc=1; fi
+  if [ -n "${service:-}" ] && curl -s -o /dev/null "$service"; then echo "twin $board: its lab service $service still answers after down" >&2; rc=1; fi
+  service=""
   up=""
   echo "twin $board: $(($(date +%s) - start)) s (exit $rc)"
   [ "$rc" -eq 0 ] || status=1

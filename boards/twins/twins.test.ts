@@ -1,109 +1,97 @@
 import { test, expect } from '@playwright/test';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { loadProfile } from '../../harness/board/load-profile.ts';
 import { Board } from '../../harness/board/board.ts';
 import { SshSession } from '../../harness/ssh/ssh-session.ts';
-import { CommandPower } from '../../harness/power/command-power.ts';
+import { CommandPower, type PowerCommands } from '../../harness/power/command-power.ts';
 import { ProductFailure } from '../../harness/errors.ts';
 import { partnerLab } from '../../harness/suite/lab.ts';
+import { readRackInventory, type RackBoard } from '../../harness/rack/rack-inventory.ts';
+import { recoverBoard } from '../../harness/rack/recovery.ts';
 
-// The board twins reached as rack boards are: `vboard up --twin` adds one to a lab inventory, and
-// the real profile (boards/sama5d2.ts, boards/bbgw.ts, unchanged) with that inventory logs in with
-// the password over ser2net, reads the active slot its own way, and switches the power through the
-// `command` driver. One QEMU at a time: these tests run one after the other.
+// The twin's own checks, on the twin scripts/run-twins.sh has up (no boot of their own), before
+// the board's project runs on it: HIL_INVENTORY is the inventory `vboard up --twin` wrote,
+// HIL_TWIN the twin's name there. What the board project proves on the twin anyway (the power
+// switched through the `command` driver: power-cut; OTA through the twin's lab service: every
+// scenario) is not repeated here; what only the twin's layout shows is: the real profile with the
+// inventory alone (the password from its file), the slots as the real board has them, the
+// recovery command re-imaging the twin, and (BBGW) a uEnv.txt that disagrees with the running root.
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
-const hilVboard = (...args: string[]) => run(process.execPath, [path.join(root, 'bin', 'hil.js'), 'vboard', ...args], { cwd: root, timeout: 15 * 60_000 });
+const inventory = process.env.HIL_INVENTORY;
+const name = process.env.HIL_TWIN;
 
-interface TwinUp {
-  serial: string;
-  passwordFile: string;
-  power: { on: string; off: string; cycle: string; status: string };
-  otaService: string;
-  lab: { otaConf: string; build: string; variants: string[] };
-}
+test.skip(!inventory || !name, 'run by scripts/run-twins.sh (HIL_INVENTORY and HIL_TWIN name a twin that is up)');
 
-async function attach(board: 'sama5d2' | 'bbgw', name: string, inventory: string, transcript: string): Promise<{ b: Board; up: TwinUp; power: CommandPower }> {
-  const up = JSON.parse((await hilVboard('up', '--twin', board, '--name', name, '--inventory', inventory, '--json')).stdout) as TwinUp;
+let entry: RackBoard;
+let board: Board;
+
+test.beforeAll(async ({}, testInfo) => {
+  entry = readRackInventory(inventory!).boards.find((b) => b.id === name)!;
+  expect(entry, `board ${name} in ${inventory}`).toBeDefined();
   // Only the inventory: the password from its file, no HIL_<BOARD>_* variable.
-  const { [`HIL_${board.toUpperCase()}_PASSWORD`]: _unset, ...env } = process.env;
-  const { profile } = await loadProfile(`boards/${board}.ts`, { projectRoot: root, env: { ...env, HIL_INVENTORY: inventory } });
-  expect(profile.serial.port).toBe(up.serial);
-  expect(profile.login.password).toEqual({ file: up.passwordFile });
+  const { [`HIL_${entry.type.toUpperCase()}_PASSWORD`]: _unset, ...env } = process.env;
+  const { profile } = await loadProfile(`boards/${entry.type}.ts`, { projectRoot: root, env, inventoryEntry: { board: entry.id, fields: entry.profile } });
+  const ssh = new SshSession({ host: profile.ssh.host, port: profile.ssh.port, user: profile.ssh.user, privateKeyPath: profile.ssh.privateKey, hostKeyFingerprint: profile.ssh.hostKeyFingerprint });
+  board = new Board(profile, ssh, new CommandPower(profile.power as PowerCommands), testInfo.outputPath('console.log'));
+  await board.openConsole();
+});
+test.afterAll(async () => board?.close());
+
+test('the real profile with the inventory alone: password login over ser2net, the twin\'s lab service, slot A as the board has it', async () => {
+  test.setTimeout(5 * 60_000);
+  expect(board.profile.login.password).toEqual({ file: expect.stringMatching(/root-password$/) });
+  expect(board.profile.serial.port).toMatch(/^127\.0\.0\.1:\d+$/);
   // The twin's own lab service answers with the conf the inventory names, and says it is a lab service.
-  const lab = partnerLab({ HIL_INVENTORY: inventory }, { projectRoot: root, board });
+  const lab = partnerLab({ HIL_INVENTORY: inventory }, { projectRoot: root, board: entry.type });
   await lab.client.logIn();
   expect(lab.canDamageDownloads).toBe(true);
   expect([lab.canBuild('rootfs-no-init'), lab.canBuild('rootfs-random-kernel')]).toEqual([true, true]);
-  expect(JSON.parse(fs.readFileSync(inventory, 'utf8')).lab[board].otaConf).toBe(up.lab.otaConf);
-  const ssh = new SshSession({ host: profile.ssh.host, port: profile.ssh.port, user: profile.ssh.user, privateKeyPath: profile.ssh.privateKey, hostKeyFingerprint: profile.ssh.hostKeyFingerprint });
-  const power = new CommandPower(up.power);
-  const b = new Board(profile, ssh, power, transcript);
-  await b.openConsole();
-  await b.loginAndFollow('attach to the twin');
-  return { b, up, power };
-}
-
-async function detach(b: Board | undefined, name: string, inventory: string, board: string): Promise<void> {
-  await b?.close();
-  const service = await hilVboard('status', '--name', name, '--json').then((r) => JSON.parse(r.stdout).otaService as string, () => undefined);
-  await hilVboard('down', '--name', name);
-  const inv = JSON.parse(fs.readFileSync(inventory, 'utf8'));
-  expect(inv[board], 'the inventory entry after down').toBeUndefined();
-  expect(inv.lab?.[board], 'the lab values after down').toBeUndefined();
-  if (service) expect(await fetch(service).then(() => 'answered', (e: Error) => (e.cause as NodeJS.ErrnoException | undefined)?.code), "the twin's lab service after down").toBe('ECONNREFUSED');
-}
-
-test('sama5d2 twin: password login over ser2net, boot_part A on mmcblk0p2, power off and on through the command driver', async ({}, testInfo) => {
-  test.setTimeout(10 * 60_000);
-  const inventory = testInfo.outputPath('lab-inventory.json');
-  let b: Board | undefined;
-  try {
-    const t = await attach('sama5d2', 'twin-test-sama5d2', inventory, testInfo.outputPath('console.log'));
-    b = t.b;
-    expect(await b.activeSlot()).toBe('A');
-    expect(await b.sh('cat /proc/cmdline')).toContain('root=/dev/mmcblk0p2');
-    expect(await b.sh("grep ' /afero_nv ' /proc/mounts")).toMatch(/^\/dev\/mmcblk0p4 /);
-    expect(await b.sh('fw_printenv bootcount bootlimit upgrade_available')).toBe('bootcount=0\nbootlimit=2\nupgrade_available=0\n');
-    expect(await t.power.status()).toBe('on');
-    await b.cutPower();
-    expect(await t.power.status()).toBe('off');
-    await b.powerOn();
-    await b.waitForShell('boot after power on');
-    // The console (reopened before the power came on) saw the boot from U-Boot on.
-    await b.closeConsole();
-    expect(fs.readFileSync(testInfo.outputPath('console.log'), 'utf8')).toContain('ota-hil: booting slot on partition 2 (bootcount 0, upgrade_available 0)');
-    expect(await b.sh('cat /var/log/messages')).toMatch(/sama5d2 hubby\[\d+\]: BentoProduct::BentoProduct\(\): running hub version 0/);
-  } finally {
-    await detach(b, 'twin-test-sama5d2', inventory, 'sama5d2');
+  await board.loginAndFollow('attach to the twin');
+  expect(await board.activeSlot()).toBe('A');
+  if (entry.type === 'sama5d2') {
+    expect(await board.sh('cat /proc/cmdline')).toContain('root=/dev/mmcblk0p2');
+    expect(await board.sh("grep ' /afero_nv ' /proc/mounts")).toMatch(/^\/dev\/mmcblk0p4 /);
+    expect(await board.sh('fw_printenv bootcount bootlimit upgrade_available')).toBe('bootcount=0\nbootlimit=2\nupgrade_available=0\n');
+    expect(await board.sh('cat /var/log/messages')).toMatch(/sama5d2 hubby\[\d+\]: BentoProduct::BentoProduct\(\): running hub version 0/);
+  } else {
+    expect(await board.sh('hostname')).toBe('beaglebone\n');
+    expect(await board.sh('cat /proc/cmdline')).toContain('root=/dev/mmcblk1p3');
+    expect(await board.sh("grep ' /afero_nv ' /proc/mounts")).toMatch(/^\/dev\/mmcblk1p2 \/afero_nv ext3 /);
+    expect(await board.sh('systemctl is-active attrd otamgr hubby')).toBe('active\nactive\nactive\n');
+    expect(await board.sh('journalctl -b -o short -n all --no-pager')).toMatch(/beaglebone hubby\[\d+\]: BentoProduct::BentoProduct\(\): running hub version 0/);
   }
 });
 
-test('bbgw twin: systemd and journald, roots on mmcblk1p3/p4 chosen by uEnv.txt, and a uEnv.txt that disagrees with the running root is a product failure', async ({}, testInfo) => {
-  test.setTimeout(10 * 60_000);
-  const inventory = testInfo.outputPath('lab-inventory.json');
-  let b: Board | undefined;
+test('bbgw: a uEnv.txt that disagrees with the running root is reported as such (a product failure)', async () => {
+  test.skip(entry.type !== 'bbgw', 'uEnv.txt is the BBGW\'s');
+  const setBootpart = (v: string) => board.sh(`d=$(mktemp -d) && mount /dev/mmcblk1p1 "$d" && sed -i 's/^bootpart=.*/bootpart=${v}/' "$d/uEnv.txt" && umount "$d" && rmdir "$d"`);
+  await setBootpart('0:4');
   try {
-    b = (await attach('bbgw', 'twin-test-bbgw', inventory, testInfo.outputPath('console.log'))).b;
-    expect(await b.sh('hostname')).toBe('beaglebone\n');
-    expect(await b.sh('cat /proc/cmdline')).toContain('root=/dev/mmcblk1p3');
-    expect(await b.sh("grep ' /afero_nv ' /proc/mounts")).toMatch(/^\/dev\/mmcblk1p2 \/afero_nv ext3 /);
-    expect(await b.sh('systemctl is-active attrd otamgr hubby')).toBe('active\nactive\nactive\n');
-    expect(await b.sh('journalctl -b -o short -n all --no-pager')).toMatch(/beaglebone hubby\[\d+\]: BentoProduct::BentoProduct\(\): running hub version 0/);
-    expect(await b.activeSlot()).toBe('A');
-    const setBootpart = (v: string) => b!.sh(`d=$(mktemp -d) && mount /dev/mmcblk1p1 "$d" && sed -i 's/^bootpart=.*/bootpart=${v}/' "$d/uEnv.txt" && umount "$d" && rmdir "$d"`);
-    await setBootpart('0:4');
-    const err = await b.activeSlot().catch((e: Error) => e);
+    const err = await board.activeSlot().catch((e: Error) => e);
     expect(err).toBeInstanceOf(ProductFailure);
     expect((err as Error).message).toContain('/dev/mmcblk1p1:uEnv.txt says bootpart=0:4 (slot B, /dev/mmcblk1p4) but the kernel runs root=/dev/mmcblk1p3 (slot A)');
-    await setBootpart('0:3');
-    expect(await b.activeSlot()).toBe('A');
   } finally {
-    await detach(b, 'twin-test-bbgw', inventory, 'bbgw');
+    await setBootpart('0:3');
   }
+  expect(await board.activeSlot()).toBe('A');
+});
+
+test("the inventory's recovery command re-images the twin between power off and on, as the rack runs it", async () => {
+  test.setTimeout(6 * 60_000);
+  const marker = `/afero_nv/reimage-check-${Date.now()}`;
+  await board.sh(`echo written-since > ${marker} && sync`);
+  expect(entry.recovery?.command).toMatch(new RegExp(`vboard reimage --name ${name}$`));
+  // Refused while the twin runs: the disk is not pulled from under a running board.
+  await expect(recoverBoard(entry)).rejects.toThrow(/is powered on/);
+  await board.cutPower();
+  const done = await recoverBoard(entry);
+  expect(done.lastLines.join('\n')).toMatch(/re-imaged from .* in \d+\.\d\d s/);
+  await board.powerOn();
+  await board.waitForShell('boot after re-imaging');
+  expect(await board.sh(`test -e ${marker} && echo kept || echo gone`), "a file written since the image was built").toBe('gone\n');
+  expect(await board.activeSlot()).toBe('A');
+  fs.appendFileSync(test.info().outputPath('reimage.txt'), `${done.lastLines.join('\n')}\n`);
 });
