@@ -1,4 +1,4 @@
-import { expect } from '@playwright/test';
+import { expect, type TestInfo } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,13 +17,13 @@ import { LabFault } from './errors.ts';
 import { createLogger, wantsLiveLog } from './logger.ts';
 import { test as base } from './suite/hil-test.ts';
 import { phase, PHASE_MARGIN_MS } from './suite/phase.ts';
-import { classifyTestFailure, noteFailure, noteWorkerFailure } from './suite/failure-record.ts';
+import { noteFailure, noteWorkerFailure } from './suite/failure-record.ts';
 import { BOARD_ID_ANNOTATION } from './history/annotations.ts';
 import { openLeaseStore } from './rack/open-store.ts';
 import { matchingBoards, type RackBoard } from './rack/rack-inventory.ts';
 import { describeWant, leaseHealthyBoard, leaseWaitMs, rackInventory, wantedTags, type LeasedBoard } from './rack/rack-board.ts';
-import { checkBoardHealth } from './rack/health-check.ts';
 import { bringToShell } from './rack/attach-strategy.ts';
+import { bringBackBudgetMs, describeBroughtBack, healthOrBringBack } from './rack/bring-back.ts';
 import type { LeaseStore } from './rack/lease-store.ts';
 import type { Overrides } from './board/inventory.ts';
 
@@ -43,11 +43,13 @@ import type { Overrides } from './board/inventory.ts';
 // Such a board is leased by its worker (`rack`, harness/rack/rack-board.ts): one board of the
 // project's type (and HIL_BOARD_TAGS) from the lab inventory, in the store HIL_LEASE_STORE names,
 // health-checked first, renewed while the worker lives, released when it ends; a kept virtual
-// board is a one-board rack. Every test names its board (annotations board-id, board-tags). A
-// test that fails with a lab fault has its board checked again before the lease ends; a sick
-// board goes out of service, and the next worker (Playwright starts one after a failure) leases
-// another. With no board free within HIL_LEASE_WAIT, the worker's tests are skipped, naming who
-// holds each board.
+// board is a one-board rack. Every test names its board (annotations board-id, board-tags). After
+// a failed test (a lab fault, or a product failure such as an image that boots no slot), and
+// when a leased board fails its health check, the board is brought back (harness/rack/bring-back.ts:
+// health check; attach, power-cycle, the inventory's recovery command; health check again); only
+// a board that stays sick goes out of service, and the next worker (Playwright starts one after a
+// failure) leases another. A board whose test passed is not touched. With no board free within
+// HIL_LEASE_WAIT, the worker's tests are skipped, naming who holds each board.
 //
 // Time: each OTA phase has the profile's budget and makes room for it in the test's timeout
 // (harness/suite/phase.ts); a test starts with room for reaching a known state and one update.
@@ -88,8 +90,6 @@ export interface RackWorker {
   leased?: LeasedBoard;
   /** No board came free: what was waited for and who holds each board (the tests are skipped with it). */
   unavailable?: string;
-  /** A test on the board failed with a lab fault: the board is checked again before its lease ends. */
-  labFaultSeen: boolean;
   /** Leases a healthy board, waiting up to `waitMs`; sets `leased`, or `unavailable` with the reason. */
   lease(waitMs: number): Promise<void>;
   /** `unavailable` is the verdict of a whole wait that just ended (the next test is skipped with it, no second try). */
@@ -131,20 +131,25 @@ async function boardTypeProfile(boardProfile: string, vboard: VboardImage | unde
   return withPowerCapabilities(keptVboard ? { ...profile, power: { driver: 'none' } } : profile);
 }
 
-/** A board bound to the profile's console, SSH and power (a rack board, or a kept virtual board). */
-function attachedBoard(profile: BoardProfile, transcript: string, log: ReturnType<typeof createLogger>): Board {
+/** A board bound to the profile's console, SSH and power (a rack board `id`, or a kept virtual board). */
+function attachedBoard(profile: BoardProfile, id: string, transcript: string, log: ReturnType<typeof createLogger>): Board {
   const ssh = new SshSession({ host: profile.ssh.host, port: profile.ssh.port, user: profile.ssh.user, privateKeyPath: profile.ssh.privateKey, hostKeyFingerprint: profile.ssh.hostKeyFingerprint }, { logger: log });
-  return new Board(profile, ssh, powerFromProfile(profile), transcript, log);
+  return new Board(profile, ssh, powerFromProfile(profile, id), transcript, log);
 }
 
-/** A health check of a rack board on a Board of its own; its console transcript and log go in `dir`. */
-async function healthOf(id: string, profile: BoardProfile, dir: string) {
+/**
+ * A leased rack board's health check on a Board of its own, brought back when it fails (see
+ * bring-back.ts); its console transcript and log go in `dir`.
+ */
+async function healthOf(rackBoard: RackBoard, profile: BoardProfile, dir: string) {
   fs.mkdirSync(dir, { recursive: true });
-  const stamp = `${id}-${Date.now()}`;
+  const stamp = `${rackBoard.id}-${Date.now()}`;
   const log = createLogger(path.join(dir, `${stamp}.harness.log`), 'debug', { live: wantsLiveLog() });
-  const board = attachedBoard(profile, path.join(dir, `${stamp}.console.log`), log);
+  const board = attachedBoard(profile, rackBoard.id, path.join(dir, `${stamp}.console.log`), log);
   try {
-    return await checkBoardHealth(board, id);
+    const back = await healthOrBringBack(board, rackBoard);
+    if (back.firstFailure) console.log(`[rack] ${rackBoard.id}: ${describeBroughtBack(back)}`);
+    return back.health;
   } finally {
     await board.close();
     log.close();
@@ -166,6 +171,38 @@ function rackCandidates(boardProfile: string, keptVboard: VboardState | undefine
   }
   // The per-type form's entry is the profile loader's own to read (and check); a rack board's is handed to it.
   return { boards, want: describeWant(type, tags), ownEntries: inv.rackForm };
+}
+
+/**
+ * After a failed test on a rack board: brought back (bring-back.ts) on a Board of its own (fresh
+ * console and SSH connections: the test's may outlive a dead sshd), its time on top of the
+ * test's; noted in the test's harness log and annotations (`board-recovered`, or
+ * `board-out-of-service` with the reason), and retired when it stays sick.
+ */
+async function bringBackAfterFailure(rack: RackWorker, testInfo: TestInfo, log: ReturnType<typeof createLogger>): Promise<void> {
+  const leased = rack.leased!;
+  const transcript = testInfo.outputPath('bring-back.console.log');
+  const board = attachedBoard(leased.profile, leased.board.id, transcript, log);
+  if (testInfo.timeout) testInfo.setTimeout(Math.max(testInfo.timeout, testInfo.project.timeout) + bringBackBudgetMs(board, leased.board));
+  const back = await healthOrBringBack(board, leased.board)
+    .catch((e: unknown) => {
+      // Not the board's health (the store, a bug): its lease goes back as usual, the error is logged.
+      log.error({ board: leased.board.id, err: (e as Error).message }, 'bringing the board back failed');
+      return undefined;
+    })
+    .finally(() => board.close());
+  if (fs.existsSync(transcript)) await testInfo.attach('bring-back console', { path: transcript, contentType: 'text/plain' });
+  if (!back?.firstFailure) return;
+  const what = describeBroughtBack(back);
+  log.info({ board: leased.board.id, steps: back.steps, recoveryMs: back.recovery?.durationMs, recoveryLastLines: back.recovery?.lastLines, healthy: back.health.healthy }, what);
+  if (back.health.healthy) {
+    testInfo.annotations.push({ type: 'board-recovered', description: `${leased.board.id} ${what}` });
+    return;
+  }
+  testInfo.annotations.push({ type: 'board-out-of-service', description: `${leased.board.id}: ${back.health.reason}` });
+  console.log(`[rack] ${leased.board.id} is out of service: ${back.health.reason}`);
+  await leased.held.retire(back.health.reason, back.health.lastLines);
+  rack.leased = undefined;
 }
 
 export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
@@ -202,7 +239,6 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
       const who = `${workerInfo.project.name} worker ${workerInfo.parallelIndex}`;
       const worker: RackWorker = {
         store,
-        labFaultSeen: false,
         justWaited: false,
         async lease(waitMs) {
           const outcome = await leaseHealthyBoard({
@@ -212,7 +248,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
             job: process.env.HIL_JOB ?? who,
             waitMs,
             profileOf: (b) => boardTypeProfile(boardProfile, vboard, keptVboard, ownEntries ? { board: b.id, fields: b.profile } : undefined),
-            check: (b, profile) => healthOf(b.id, profile, healthDir),
+            check: (b, profile) => healthOf(b, profile, healthDir),
           });
           if ('none' in outcome) {
             const retired = outcome.retired.length ? `; out of service now: ${outcome.retired.join('; ')}` : '';
@@ -234,14 +270,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
       try {
         await use(worker);
       } finally {
-        const leased = worker.leased;
+        // A board that stayed sick after a failed test was retired by the board fixture (no lease left).
         try {
-          // After a lab fault the board is checked again: a sick one is not handed to anyone else.
-          const health = leased && worker.labFaultSeen && !leased.held.lost ? await healthOf(leased.board.id, leased.profile, healthDir) : undefined;
-          if (leased && health && !health.healthy) {
-            console.log(`[rack] ${leased.board.id} is out of service: ${health.reason}`);
-            await leased.held.retire(health.reason, health.lastLines);
-          } else await leased?.held.release();
+          await worker.leased?.held.release();
         } finally {
           await worker.store.close();
         }
@@ -286,8 +317,6 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
         if (b.tags.length) testInfo.annotations.push({ type: 'board-tags', description: b.tags.join(',') });
       }
       await use();
-      // A lab fault on the board: the worker checks it before giving it back (see `rack`).
-      if (rack && classifyTestFailure(testInfo)?.failureClass === 'lab-fault') rack.labFaultSeen = true;
     },
     { auto: true },
   ],
@@ -311,7 +340,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
         const ssh = new SshSession({ host: '127.0.0.1', port: power.sshPort, user: profile.ssh.user, privateKeyPath: vboard.clientKey, hostKeyFingerprint: vboard.hostKeyFingerprint }, { logger: log });
         board = new Board(profile, ssh, power, transcript, log);
       } else {
-        board = attachedBoard(profile, transcript, log);
+        board = attachedBoard(profile, rack?.leased?.board.id ?? profile.name, transcript, log);
       }
       const boardId = rack?.leased?.board.id ?? profile.name;
       const o = { log, board: boardId, lastLines: () => board.events.lastLines() };
@@ -319,6 +348,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
       // The lease lost under the test (forced free, the store gone): the board may be someone else's now.
       const onLost = () => void board.closeConsole().catch(() => undefined);
       rack?.leased?.held.signal.addEventListener('abort', onLost, { once: true });
+      let setUp = false;
       try {
         // A failed start still ends with the board released and its transcript in the report.
         if (fresh) {
@@ -338,11 +368,14 @@ export const test = base.extend<TestFixtures, WorkerFixtures & BoardOptions>({
           await phase('attach to the board', profile.timeouts.boot, (d) => bringToShell(board, boardId, d), o);
         }
         if (rack?.leased?.held.lost) throw rack.leased.held.signal.reason;
+        setUp = true;
         await use(board);
         if (rack?.leased?.held.lost) throw rack.leased.held.signal.reason;
       } finally {
         rack?.leased?.held.signal.removeEventListener('abort', onLost);
         await board.close();
+        const failed = !setUp || testInfo.status === 'failed' || testInfo.status === 'timedOut';
+        if (failed && rack?.leased && !rack.leased.held.lost) await bringBackAfterFailure(rack, testInfo, log);
         log.close();
         await attachOtaReport(testInfo, board, transcript);
         if (fs.existsSync(logFile)) await testInfo.attach('harness log', { path: logFile, contentType: 'application/x-ndjson' });

@@ -65,6 +65,7 @@ export class Board {
   async closeConsole(): Promise<void> {
     if (!this.console) return;
     await this.source?.stop().catch(() => undefined);
+    this.source = undefined;
     await this.console.close();
   }
 
@@ -200,7 +201,29 @@ export class Board {
   async cutPower(): Promise<void> {
     this.log.info({ board: this.profile.name }, 'power cut');
     await this.power.cut();
+    this.dropLogFollower();
     await this.closeConsole();
+  }
+
+  /**
+   * Off and on with the driver's own cycle (a PDU's reboot) and the console open from the first
+   * byte. A driver whose console comes with the power (QEMU: a new process, a new pty) is cut and
+   * powered on instead.
+   */
+  async powerCycle(): Promise<void> {
+    this.log.info({ board: this.profile.name }, 'power cycle');
+    if (this.power.prepare) {
+      await this.cutPower();
+      return this.powerOn();
+    }
+    this.dropLogFollower();
+    await this.openConsole();
+    await this.power.cycle();
+  }
+
+  /** The follower died with the board's power: stopping it would type into a dead console and wait out its answer. */
+  private dropLogFollower(): void {
+    this.source = undefined;
   }
 
   async close(): Promise<void> {
