@@ -4,7 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { judgeRun } from '../history/gate.ts';
 import { openHistoryStore, type HistoryStore } from '../history/history-store.ts';
 import { reportFilesIn, runFromReports } from '../history/reports-run.ts';
-import { trendPage } from '../history/trend-page.ts';
+import { trendPageOf } from '../history/trend-page.ts';
 import { UsageError } from './failure.ts';
 
 // `hil history import`, `hil report trend`, `hil gate`: the run history in the rack's store
@@ -50,13 +50,13 @@ async function importReports(root: string, dir: string, o: { imageVersion?: stri
 async function trend(root: string, o: { since: string; out: string }): Promise<void> {
   const since = parseSince(o.since);
   const t0 = performance.now();
-  const runs = await withStore(root, (store) => store.runs({ since }));
+  const runs = await withStore(root, (store) => store.digests({ since }));
   const outDir = path.resolve(o.out);
   fs.mkdirSync(outDir, { recursive: true });
-  const html = trendPage(runs, { outDir, generated: new Date(), window: since ? `since ${since.toISOString().slice(0, 10)}` : 'all runs' });
+  const html = trendPageOf(runs, { outDir, generated: new Date(), window: since ? `since ${since.toISOString().slice(0, 10)}` : 'all runs' });
   const file = path.join(outDir, 'index.html');
   fs.writeFileSync(file, html);
-  process.stdout.write(`${file}: ${runs.length} runs, ${runs.reduce((n, r) => n + r.tests.length, 0)} tests, ${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
+  process.stdout.write(`${file}: ${runs.length} runs, ${runs.reduce((n, r) => n + r.tests, 0)} tests, ${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
 }
 
 async function gate(root: string, o: { junit: string; summary?: string; history?: boolean; imageVersion?: string }): Promise<void> {
