@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 // `hil vboard build`: runs boards/virtual/build.sh into a cache folder keyed by a hash of every
-// input (the script, the boot script, the initrd and guest files, and the Debian package versions
-// it would fetch), so a second build with nothing changed is a no-op.
+// input (the script and the build steps it shares with the twins, the boot script, the initrd and
+// guest files, and the Debian package versions it would fetch), so a second build with nothing
+// changed is a no-op.
 
 export interface VboardImage {
   dir: string;
@@ -57,6 +58,7 @@ export function vboardInputsHash(root: string): string {
   for (const f of filesUnder(boardDir).filter((f) => !f.endsWith('.test.ts')).sort()) {
     h.update(path.relative(boardDir, f)).update('\0').update(fs.readFileSync(f)).update('\0');
   }
+  h.update(fs.readFileSync(path.join(root, 'boards', 'twins', 'common.sh')));
   h.update(packageVersions(root));
   return h.digest('hex').slice(0, 16);
 }

@@ -5,28 +5,16 @@
 # /afero_nv), p3/p4 the two roots; Afero's BBGW sysupgrade (no rollback), host name beaglebone,
 # a root password on the console. Usage: build.sh OUT_DIR (gets disk.img, keys/, payloads/)
 set -euo pipefail
-out=$(realpath -m "$1")
-here=$(cd "$(dirname "$0")" && pwd)
-twin=bbgw
-work=$out/work
-rm -rf "$work"
-mkdir -p "$work" "$out/keys"
-. "$here/../common.sh"
+board=bbgw
+. "$(dirname "$0")/../common.sh" "$1"
 
 fetch_packages "$work/pkgs" "$(cat "$here/packages")"
-echo "[twin] initrd for kernel $kver"
 # vfat too: sysupgrade and the harness mount the boot partition (the root has no modules).
 make_initrd "$work/pkgs" "$twins/initrd-init" "$work/initrd.img" "${sd_modules[@]}" fs/fat/fat fs/fat/vfat fs/nls/nls_cp437 fs/nls/nls_ascii
 
-echo "[twin] rootfs"
 rootfs=$work/rootfs
-cp -a "$work/pkgs" "$rootfs"
-trim_rootfs "$rootfs"
+start_rootfs "$rootfs" "$work/pkgs" "$work/initrd.img" mnt
 rm -rf "$rootfs"/usr/share/{zoneinfo,i18n,locale,common-licenses} "$rootfs"/var/lib/apt "$rootfs"/var/lib/dpkg
-mkdir -p "$rootfs"/{proc,sys,dev,run,tmp,root/.ssh,afero_nv,var/log,mnt}
-mv "$rootfs/boot/vmlinuz-$kver" "$rootfs/boot/vmlinuz"
-cp "$work/initrd.img" "$rootfs/boot/initrd.img"
-busybox_links "$rootfs"
 # The plain virtual board's guest files (the daemons' stand-ins unchanged) less its sysvinit and
 # U-Boot environment parts, then this board's own (units, PAM, log.sh to the journal, sysupgrade).
 cp -a "$virtual/guest/." "$rootfs/"
@@ -40,20 +28,16 @@ ln -sf /lib/systemd/system/multi-user.target "$rootfs/etc/systemd/system/default
 # No first-boot questions on the console; no logind (it needs D-Bus, which a board like this lacks); no VT.
 for u in systemd-firstboot.service systemd-logind.service getty@tty1.service; do ln -sf /dev/null "$rootfs/etc/systemd/system/$u"; done
 openssl rand -hex 16 > "$rootfs/etc/machine-id"
-ln -sf /afero_nv/ssh/authorized_keys "$rootfs/root/.ssh/authorized_keys"
-signing_key "$rootfs"
 root_password "$rootfs"
-payloads "$rootfs"
-printf '{\n  "name": "ota-hil-bbgw-twin",\n  "version": "factory",\n  "versionNumber": "0",\n  "type": 5\n}\n' > "$rootfs/etc/full_ota_record.json"
+finish_rootfs "$rootfs" ota-hil-bbgw-twin
 
 data=$work/data
-mkdir -p "$data/hubby"
-echo 000000000000bb61 | tee "$out/device-id" > "$data/device_id"
-ssh_keys "$data"
+echo 000000000000bb61 > "$out/device-id"
+data_files "$data" "$(cat "$out/device-id")"
 
 # ---- disk (1 GiB: a power of two, as QEMU's SD card needs): MBR, boot 32 MiB vfat, AferoNV
 # 16 MiB ext3, root1 and root2 256 MiB ext4 ----
-echo "[twin] disk image"
+echo "[$board] disk image"
 mkimage -q -A arm -T script -C none -n 'ota-hil bbgw twin uEnv boot' -d "$here/boot.cmd" "$work/boot.scr" > /dev/null
 printf '# Afero sysupgrade rewrites bootpart: 0:3 boots root1 (p3), 0:4 root2 (p4)\nbootpart=0:3\n' > "$work/uEnv.txt"
 mkfs.vfat -n BOOT -C "$work/boot.img" 32768 > /dev/null
@@ -74,8 +58,4 @@ lay "$work/boot.img" "$disk" 8192
 lay "$work/data.img" "$disk" 73728
 lay "$work/root1.img" "$disk" 106496
 lay "$work/root2.img" "$disk" 630784
-du -sh "$rootfs" | sed "s/^/[twin] rootfs size /"
-mv "$disk" "$out/disk.img"
-echo "$kver" > "$out/kernel-version"
-rm -rf "$work"
-echo "[twin] done: $out/disk.img"
+finish_build "$disk" "$rootfs"
