@@ -55,14 +55,29 @@ function watchBoots(board: Board): { boots: () => number; failure: () => string 
   let failure: string | undefined;
   const listeners = new Set<() => void>();
   const changed = () => listeners.forEach((f) => f());
-  const offEvents = (ev: { kind: string }) => ev.kind === 'bootloader' && (boots++, changed());
-  board.events.on('event', offEvents);
-  const offLines = board.console.onLineReceived((line) => BOOT_FAILURE.test(line) && ((failure = line.trim()), changed()));
+  const onEvent = (ev: { kind: string }) => {
+    if (ev.kind !== 'bootloader') return;
+    boots++;
+    changed();
+  };
+  const onLine = (line: string) => {
+    if (!BOOT_FAILURE.test(line)) return;
+    failure = line.trim();
+    changed();
+  };
+  board.events.on('event', onEvent);
+  const offLines = board.console.onLineReceived(onLine);
   return {
     boots: () => boots,
     failure: () => failure,
-    onChange: (f) => (listeners.add(f), () => listeners.delete(f)),
-    stop: () => (board.events.off('event', offEvents), offLines()),
+    onChange(f) {
+      listeners.add(f);
+      return () => listeners.delete(f);
+    },
+    stop() {
+      board.events.off('event', onEvent);
+      offLines();
+    },
   };
 }
 
