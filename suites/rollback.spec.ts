@@ -103,7 +103,7 @@ async function showNoRollback(board: Board, before: BoardState): Promise<void> {
       if (seen !== 'came back') throw new ProductFailure(`no rollback: slot ${slot} (${board.profile.slots[slot]}) does not boot and the board stays there; the console showed ${seen}`, { phase: 'no rollback' });
     });
     // It booted after all: the profile lacks a rollback the board has (or the image booted).
-    await inPhase(board, 'reboot', t.boot, (d) => board.waitForShell(d));
+    await inPhase(board, 'reboot', t.boot, (d) => board.loginAndFollow(d, { sinceBoot: true }));
     await expectUnchanged(board, before);
   } finally {
     watch.stop();
