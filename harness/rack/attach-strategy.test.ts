@@ -9,6 +9,8 @@ import { powerFromProfile } from '../power/power-from-profile.ts';
 import { SshSession } from '../ssh/ssh-session.ts';
 import { Deadline } from '../wait/deadline.ts';
 import { bringToShell } from './attach-strategy.ts';
+import { recoverBoard, type Recovered } from './recovery.ts';
+import { LabFault } from '../errors.ts';
 import { profileData, startLocalRackBoard, type LocalRackBoard } from './local-rack-board.ts';
 
 // The board fixture's state machine on a board of real local peers (OpenSSH, a shell on a pty)
@@ -30,11 +32,18 @@ test.afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function boardWith(power: unknown): Board {
+function boardWith(power: unknown, timeouts: Record<string, number> = {}): Board {
   const { id: _id, type: _type, tags: _tags, ...fields } = peer.entry('rackboard');
-  const profile = validateProfile(mergeOverrides(profileData('rackboard'), { ...fields, power, timeouts: { login: 2_000 } }), 'rackboard');
+  const profile = validateProfile(mergeOverrides(profileData('rackboard'), { ...fields, power, timeouts: { login: 2_000, ...timeouts } }), 'rackboard');
   const ssh = new SshSession({ host: profile.ssh.host, port: profile.ssh.port, user: profile.ssh.user, privateKeyPath: profile.ssh.privateKey, hostKeyFingerprint: profile.ssh.hostKeyFingerprint });
-  return new Board(profile, ssh, powerFromProfile(profile), path.join(dir, `console-${Date.now()}.log`));
+  return new Board(profile, ssh, powerFromProfile(profile, peer.id), path.join(dir, `console-${Date.now()}.log`));
+}
+
+/** A recovery script for the peer: refuses to run while the board is powered, then makes it bootable again. */
+function recoveryScript(): string {
+  const script = path.join(dir, 'reimage');
+  fs.writeFileSync(script, `#!/bin/sh\n[ -f ${peer.dir}/powered ] && { echo "$HIL_BOARD is powered: refusing to flash" >&2; exit 3; }\nrm -f ${peer.dir}/unbootable\necho "re-imaged $HIL_BOARD from the pristine image"\n`, { mode: 0o755 });
+  return `${script} --from pristine.img`;
 }
 
 test('a silent board with switchable power is power-cycled into a shell; once there, it is only attached to', async () => {
@@ -64,6 +73,53 @@ test('without power control, a silent board fails to attach with what went wrong
     const e = await bringToShell(board, peer.id, Deadline.after(30_000, 'attach to the board')).catch((x: unknown) => x);
     expect((e as Error).message).toMatch(/timed out after 2\.0 s waiting for/);
     expect(fs.existsSync(path.join(peer.dir, 'powered'))).toBe(false);
+  } finally {
+    await board.close();
+  }
+});
+
+test('a board that boots no slot is power-cycled, then recovered by its recovery command while off; a power cut then takes no wait for the dead log follower', async () => {
+  test.setTimeout(90_000);
+  fs.writeFileSync(path.join(peer.dir, 'unbootable'), '');
+  const board = boardWith(peer.power, { boot: 5_000 });
+  try {
+    const recoveries: Recovered[] = [];
+    const rack = { id: peer.id, type: 'rackboard', tags: [], recovery: { command: recoveryScript() } };
+    const steps = await bringToShell(board, peer.id, Deadline.after(30_000, 'bring the board back'), { recover: () => recoverBoard(rack), onRecovered: (r) => recoveries.push(r) });
+    expect(steps).toEqual(['attach: no-answer', 'power-cycle: no-slot-boots', 'recover']);
+    expect(board.events.lastLines().join('\n')).toContain('no slot boots');
+    expect(recoveries.map((r) => r.lastLines)).toEqual([['re-imaged rack-p from the pristine image']]);
+    expect(await board.activeSlot()).toBe('A');
+    // The log follower runs; the cut leaves it dead with the board, and nothing waits for it.
+    const t0 = Date.now();
+    await board.cutPower();
+    expect(Date.now() - t0, 'power cut with a dead log follower').toBeLessThan(3_000);
+  } finally {
+    await board.close();
+  }
+});
+
+test('a board that boots no slot and has no recovery command is out of service naming boards[].recovery; a failing recovery names the board and its program', async () => {
+  test.setTimeout(90_000);
+  fs.writeFileSync(path.join(peer.dir, 'unbootable'), '');
+  const board = boardWith(peer.power, { boot: 3_000 });
+  try {
+    const none = await bringToShell(board, peer.id, Deadline.after(30_000, 'bring the board back')).then(
+      () => new Error('reached a shell'),
+      (e: unknown) => e as Error,
+    );
+    expect(none).toBeInstanceOf(LabFault);
+    expect(none.message).toContain('rack-p is out of service: it boots no slot (powered, no shell within its boot budget), and it has no recovery command in the lab inventory (boards[].recovery)');
+    const hang = path.join(dir, 'flash-hangs');
+    fs.writeFileSync(hang, '#!/bin/sh\nsleep 30\n', { mode: 0o755 });
+    const rack = { id: peer.id, type: 'rackboard', tags: [], recovery: { command: `${hang} --token s3cret`, timeoutMs: 1_000 } };
+    const failed = await bringToShell(board, peer.id, Deadline.after(30_000, 'bring the board back'), { recover: () => recoverBoard(rack) }).then(
+      () => new Error('reached a shell'),
+      (e: unknown) => e as Error,
+    );
+    expect(failed.message).toContain(`recovery of rack-p (${hang}) did not finish within 1 s`);
+    expect(failed.message).not.toContain('s3cret');
+    expect(fs.existsSync(path.join(peer.dir, 'unbootable')), 'still unbootable').toBe(true);
   } finally {
     await board.close();
   }

@@ -44,7 +44,8 @@ export function profileData(type: string): Record<string, unknown> {
  * `switchable`: the console answers only while the board is powered (a file), starting off and
  * silent; power on prints a login prompt and starts the shell, power off kills it. While the file
  * `unbootable` is in its folder (an image that does not boot), power on prints U-Boot's lines
- * and then nothing until the power goes: it boots no slot. `parent` must not be under /tmp: the
+ * and then nothing until the power goes (however briefly: each power-on writes a new boot id
+ * into the power file): it boots no slot. `parent` must not be under /tmp: the
  * console's shell has a /tmp of its own, where the board's files would vanish.
  */
 export async function startLocalRackBoard(id: string, parent: string, o: { switchable?: boolean } = {}): Promise<LocalRackBoard> {
@@ -86,7 +87,7 @@ export async function startLocalRackBoard(id: string, parent: string, o: { switc
       // UART loses it: left in the pty, it would log the fresh shell in before its prompt was seen.
       // On: a boot banner, a login prompt, the shell; unbootable: U-Boot gives up on both slots.
       `#!/bin/sh\ntrap : INT QUIT TSTP\nwhile :; do\n  while [ ! -f ${powered} ]; do sleep 0.1; done\n  perl -MPOSIX -e 'POSIX::tcflush(0, POSIX::TCIFLUSH)'\n` +
-      `  if [ -f ${unbootable} ]; then\n    printf 'U-Boot (local rack board)\\r\\nbootcount exceeded on both slots: no slot boots\\r\\n'\n    while [ -f ${powered} ]; do sleep 0.1; done\n    continue\n  fi\n` +
+      `  if [ -f ${unbootable} ]; then\n    printf 'U-Boot (local rack board)\\r\\nbootcount exceeded on both slots: no slot boots\\r\\n'\n    boot=$(cat ${powered})\n    while [ "$(cat ${powered} 2>/dev/null)" = "$boot" ]; do sleep 0.1; done\n    continue\n  fi\n` +
       `  printf 'U-Boot (local rack board)\\r\\nStarting kernel ...\\r\\n\\r\\n${id} login: '\n  sh -c 'echo $$ > ${shellPid}; exec ${privateShell.replace(/'/g, `'"'"'`)}'\n  rm -f ${shellPid}\ndone\n`
     : `#!/bin/sh\nexec ${privateShell}\n`;
   fs.writeFileSync(shell, script, { mode: 0o755 });
@@ -96,7 +97,7 @@ export async function startLocalRackBoard(id: string, parent: string, o: { switc
   return {
     id,
     dir,
-    power: o.switchable ? { driver: 'command', on: `touch ${powered}`, off: `rm -f ${powered}; [ -f ${shellPid} ] && kill -9 $(cat ${shellPid}) 2>/dev/null; true` } : undefined,
+    power: o.switchable ? { driver: 'command', on: `date +%s%N > ${powered}`, off: `rm -f ${powered}; [ -f ${shellPid} ] && kill -9 $(cat ${shellPid}) 2>/dev/null; true` } : undefined,
     sshd,
     console,
     entry: (type, tags = []) => ({
