@@ -55,10 +55,11 @@ program
   .command('profile')
   .description('board profiles')
   .command('check')
-  .description('load and validate board profiles (with the lab inventory applied); print what is wrong')
-  .argument('<files...>', 'profile files (boards/sama5d2.ts)')
+  .description('load and validate board profiles (with the lab inventory applied); with a rack inventory, as applied to every board of it; print what is wrong')
+  .argument('[files...]', "profile files (boards/sama5d2.ts); with a rack inventory, default: each board type's")
   .option('--timeout <s>', 'seconds a profile module may take to load', secondsOption, '10')
-  .action(async (files: string[], o: { timeout: string }) => {
+  .option('--inventory <file>', 'the lab inventory (default: HIL_INVENTORY, or lab-inventory.json)', readableFileOption)
+  .action(async (files: string[], o: { timeout: string; inventory?: string }) => {
     process.exitCode = await checkProfilesCommand(files, o);
   });
 

@@ -72,3 +72,26 @@ test('an unset password variable and a missing key file are warnings: exit 0', a
     `${f}: warning: ssh.privateKey: /nonexistent/keys/id does not exist (ENOENT)`,
   ]);
 });
+
+test('with a rack inventory, the profile is checked as applied to every board: one line per board, each problem naming the board and its field', async () => {
+  const f = write('clitest.ts', `export default ${JSON.stringify(profile({ ssh: { user: 'root', privateKey: '/nonexistent/keys/id', hostKeyFingerprint: FP } }))};\n`);
+  const board = (id: string, ssh: Record<string, unknown>) => ({ id, type: 'clitest', serial: { port: `/dev/ttyUSB-${id}` }, ssh, deviceId: '012359551bf18eba' });
+  const good = write('rack.json', JSON.stringify({ boards: [board('clitest-1', { host: '10.20.0.7' }), board('clitest-2', { host: '10.20.0.8', port: 2222 })] }));
+  const ok = await hil(['profile', 'check', f, '--inventory', good], { env: env() });
+  expect(ok.status, ok.stderr).toBe(0);
+  expect(ok.stdout.trim().split('\n')).toEqual([
+    'clitest-1: ok: clitest, serial /dev/ttyUSB-clitest-1, ssh root@10.20.0.7:22, deviceId 012359551bf18eba',
+    'clitest-2: ok: clitest, serial /dev/ttyUSB-clitest-2, ssh root@10.20.0.8:2222, deviceId 012359551bf18eba',
+  ]);
+  expect(ok.stderr, 'warnings name the board and field').toContain('clitest-2: warning: boards[1].ssh.privateKey: /nonexistent/keys/id does not exist');
+
+  // The same from HIL_INVENTORY, with one board bad in two fields: each line names the board and its field.
+  const bad = write('rack-bad.json', JSON.stringify({ boards: [board('clitest-1', { host: '10.20.0.7' }), board('clitest-2', { host: '10.20.0.8', port: 'ssh' }), { ...board('clitest-3', {}), deviceId: 42 }] }));
+  const r = await hil(['profile', 'check', f], { env: { ...env(), HIL_INVENTORY: bad } });
+  expect(r.status).toBe(2);
+  expect(r.stdout.trim()).toBe('clitest-1: ok: clitest, serial /dev/ttyUSB-clitest-1, ssh root@10.20.0.7:22, deviceId 012359551bf18eba');
+  const problems = r.stderr.split('\n').filter((l) => !l.includes(': warning: '));
+  expect(problems).toContainEqual(expect.stringMatching(/^clitest-2: boards\[1\]\.ssh\.port: expected .*found "ssh"/));
+  expect(problems).toContainEqual(expect.stringMatching(/^clitest-3: boards\[2\]\.ssh\.host: missing/));
+  expect(problems).toContainEqual(expect.stringMatching(/^clitest-3: boards\[2\]\.deviceId: expected /));
+});
