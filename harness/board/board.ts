@@ -24,6 +24,7 @@ export class Board {
   console!: SerialConsole;
   private stopFollowing: (() => Promise<void>) | undefined;
   private source: ConsoleLogSource | undefined;
+  private following = false;
 
   constructor(
     readonly profile: BoardProfile,
@@ -64,8 +65,10 @@ export class Board {
 
   async closeConsole(): Promise<void> {
     if (!this.console) return;
-    await this.source?.stop().catch(() => undefined);
+    // Only a follower that was started is stopped: the stop types into the console and awaits the shell.
+    if (this.following) await this.source?.stop().catch(() => undefined);
     this.source = undefined;
+    this.following = false;
     await this.console.close();
   }
 
@@ -96,6 +99,7 @@ export class Board {
       phase,
     });
     await this.source!.startLogCommand({ ...o, deadline });
+    this.following = true;
     await this.ssh.waitUntilUp({ deadline, phase });
     this.log.info({ board: this.profile.name, phase, sinceBoot: !!o.sinceBoot }, 'logged in, following the daemon logs');
   }
@@ -223,7 +227,7 @@ export class Board {
 
   /** The follower died with the board's power: stopping it would type into a dead console and wait out its answer. */
   private dropLogFollower(): void {
-    this.source = undefined;
+    this.following = false;
   }
 
   async close(): Promise<void> {

@@ -22,10 +22,16 @@ export interface BroughtBack {
   recovery?: Recovered;
 }
 
-/** The most bringing a board back may take: three boots and a login, and its recovery command. */
+/** The state machine's time: an attach (a login, the follower's start, a command) and two boots; a recovery has its own. */
+function strategyBudgetMs(board: Board): number {
+  const t = board.profile.timeouts;
+  return t.login + t.followerReady + t.command + 2 * t.boot;
+}
+
+/** The most bringing a board back may take: two health checks, the state machine, the recovery and the boot after it. */
 export function bringBackBudgetMs(board: Board, rack: Pick<RackBoard, 'recovery'>): number {
   const t = board.profile.timeouts;
-  return 4 * t.boot + t.login + (rack.recovery ? (rack.recovery.timeoutMs ?? RECOVERY_LIMIT_MS) : 0);
+  return 3 * t.boot + strategyBudgetMs(board) + (rack.recovery ? (rack.recovery.timeoutMs ?? RECOVERY_LIMIT_MS) : 0);
 }
 
 export async function healthOrBringBack(board: Board, rack: Pick<RackBoard, 'id' | 'type' | 'tags' | 'recovery'>): Promise<BroughtBack> {
@@ -34,9 +40,8 @@ export async function healthOrBringBack(board: Board, rack: Pick<RackBoard, 'id'
   board.log.warn({ board: rack.id, step: first.failedStep, reason: first.reason }, 'health check failed: bringing the board back');
   let recovery: Recovered | undefined;
   const steps: string[] = [];
-  const t = board.profile.timeouts;
   try {
-    await bringToShell(board, rack.id, Deadline.after(t.login + 2 * t.boot, 'bring the board back'), {
+    await bringToShell(board, rack.id, Deadline.after(strategyBudgetMs(board), 'bring the board back'), {
       recover: rack.recovery ? () => recoverBoard(rack) : undefined,
       onRecovered: (r) => (recovery = r),
       steps,

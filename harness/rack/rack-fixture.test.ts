@@ -23,10 +23,13 @@ const spec = (outDir: string) => `
 import fs from 'node:fs';
 import { test, expect } from ${JSON.stringify(path.join(root, 'harness/fixtures.ts'))};
 import { phase } from ${JSON.stringify(path.join(root, 'harness/suite/phase.ts'))};
-import { LabFault } from ${JSON.stringify(path.join(root, 'harness/errors.ts'))};
+import { LabFault, ProductFailure } from ${JSON.stringify(path.join(root, 'harness/errors.ts'))};
 
 // HIL_TEST_KILL_SSHD (the sshd pid files by board): test 1 kills its board's sshd and fails with a lab fault.
 const killable = JSON.parse(process.env.HIL_TEST_KILL_SSHD ?? '{}');
+// HIL_TEST_BRICK (the local boards' folders by board): the first test on such a board installs an
+// image that boots no slot, reboots into it and fails as the product's failure.
+const brickable = JSON.parse(process.env.HIL_TEST_BRICK ?? '{}');
 
 for (const n of [1, 2, 3, 4]) {
   test('test ' + n, async ({ board }, testInfo) => {
@@ -38,6 +41,14 @@ for (const n of [1, 2, 3, 4]) {
       process.kill(Number(fs.readFileSync(killable[id], 'utf8')), 'SIGKILL');
       await phase('confirm', 1000, async () => {
         throw new LabFault(id + ': the board stopped answering');
+      });
+    }
+    if (brickable[id] && !fs.existsSync(brickable[id] + '/bricked-once')) {
+      fs.writeFileSync(brickable[id] + '/bricked-once', '');
+      fs.writeFileSync(brickable[id] + '/unbootable', '');
+      await phase('reboot', 1000, async () => {
+        await board.powerCycle();
+        throw new ProductFailure(id + ': the new image boots no slot');
       });
     }
     expect(id).toBeTruthy();
@@ -254,4 +265,73 @@ test('a lab fault in a test has its board checked again: dead SSH puts it out of
     if (on === sick) expect(Date.parse(r.startTime), `${t} ran on ${sick} before test 1's fault only`).toBeLessThan(Date.parse(first.startTime));
     else expect(on).toBe(other);
   }
+});
+
+test('a board left unbootable by a test is recovered by its recovery command and the next test runs on it; one unbootable when leased is recovered first', async () => {
+  // The recovery at lease works; after a test that used the board, the local board's shell does
+  // not give a prompt after the recovery's power-on (the bring-back finds no-slot-boots): open.
+  test.fixme(true, 'local board: no shell prompt after the recovery that follows a test (see the H2 report)');
+  test.setTimeout(300_000);
+  const peer = await startLocalRackBoard('board-3', work, { switchable: true });
+  boards.push(peer);
+  // The recovery command: a small script that refuses a powered board and makes it bootable again.
+  const ran = path.join(work, 'recoveries.log');
+  const script = path.join(work, 'reimage');
+  fs.writeFileSync(script, `#!/bin/sh\n[ -f ${peer.dir}/powered ] && { echo "$HIL_BOARD is powered" >&2; exit 3; }\nrm -f ${peer.dir}/unbootable\necho "$HIL_BOARD" >> ${ran}\necho "re-imaged $HIL_BOARD"\n`, { mode: 0o755 });
+  const entry = { ...peer.entry(TYPE, ['bench-c']), power: peer.power, recovery: `${script} --image pristine.img`, timeouts: { boot: 8_000, login: 6_000 } };
+  fs.writeFileSync(path.join(work, 'inventory.json'), JSON.stringify({ boards: [entry] }, null, 2));
+  fs.writeFileSync(path.join(peer.dir, 'unbootable'), '');
+  const { report } = await nestedRun({ HIL_TEST_BRICK: JSON.stringify({ 'board-3': peer.dir }) });
+  const results = Object.fromEntries(report.suites.flatMap((s) => s.specs).map((s) => [s.title, s.tests[0].results[0]]));
+  const first = results['test 1'];
+  expect(first.status).toBe('failed');
+  expect(first.annotations.find((a) => a.type === 'failure-class')?.description).toBe('product-failure');
+  const recovered = first.annotations.find((a) => a.type === 'board-recovered')?.description ?? '';
+  expect(recovered).toMatch(/^board-3 brought back after health check failed at "(console answers|login)" on board-3: .*\(steps: attach: no-answer → power-cycle: no-slot-boots → recover\); recovery took \d+\.\d s, last output: re-imaged board-3$/);
+  for (const t of ['test 2', 'test 3', 'test 4']) {
+    expect(results[t].status, t).toBe('passed');
+    expect(results[t].annotations.find((a) => a.type === 'board-id')?.description).toBe('board-3');
+  }
+  // Recovered twice (when first leased, after test 1), each time while off; never out of service.
+  expect(fs.readFileSync(ran, 'utf8')).toBe('board-3\nboard-3\n');
+  const store = new SqliteLeaseStore(path.join(work, 'rack.sqlite'));
+  try {
+    const snap = await store.snapshot();
+    expect(snap.outOfService).toEqual([]);
+    expect(snap.leases).toEqual([]);
+  } finally {
+    await store.close();
+  }
+});
+
+test('a board left unbootable goes out of service when it has no recovery command (naming boards[].recovery) or its recovery fails (naming the program only)', async () => {
+  test.setTimeout(300_000);
+  const peers = [await startLocalRackBoard('board-4', work, { switchable: true }), await startLocalRackBoard('board-5', work, { switchable: true })];
+  boards.push(...peers);
+  const flash = path.join(work, 'flash-fails');
+  fs.writeFileSync(flash, '#!/bin/sh\necho "no ROM boot on ttyACM0" >&2\nexit 2\n', { mode: 0o755 });
+  const entries = [
+    { ...peers[0].entry(TYPE), power: peers[0].power, timeouts: { boot: 4_000, login: 3_000 } },
+    { ...peers[1].entry(TYPE), power: peers[1].power, recovery: `${flash} --token s3cret`, timeouts: { boot: 4_000, login: 3_000 } },
+  ];
+  fs.writeFileSync(path.join(work, 'inventory.json'), JSON.stringify({ boards: entries }, null, 2));
+  // Both boards start powered and bootable; the first test on each leaves it unbootable.
+  for (const p of peers) execFileSync('sh', ['-c', p.power!.on]);
+  const { report } = await nestedRun({ HIL_LEASE_WAIT: '3', HIL_TEST_BRICK: JSON.stringify(Object.fromEntries(peers.map((p) => [p.id, p.dir]))) });
+  const results = report.suites.flatMap((s) => s.specs).map((s) => s.tests[0].results[0]);
+  const failed = results.filter((r) => r.status === 'failed');
+  expect(failed.length, 'one failed test per board').toBe(2);
+  const store = new SqliteLeaseStore(path.join(work, 'rack.sqlite'));
+  try {
+    const snap = await store.snapshot();
+    const reasons = Object.fromEntries(snap.outOfService.map((o) => [o.board, o.reason]));
+    expect(Object.keys(reasons).sort()).toEqual(['board-4', 'board-5']);
+    expect(reasons['board-4']).toContain('board-4 is out of service: it boots no slot (powered, no shell within its boot budget), and it has no recovery command in the lab inventory (boards[].recovery)');
+    expect(reasons['board-5']).toContain(`not brought back: recovery of board-5 (${flash}) exited with 2: no ROM boot on ttyACM0`);
+    expect(JSON.stringify(snap.outOfService)).not.toContain('s3cret');
+    for (const r of failed) expect(r.annotations.find((a) => a.type === 'board-out-of-service')?.description).toMatch(/^board-[45]: health check failed at/);
+  } finally {
+    await store.close();
+  }
+  for (const r of results) if (r.status !== 'failed') expect(r.status).toBe('skipped');
 });
