@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +63,37 @@ test('a silent board with switchable power is power-cycled into a shell; once th
     } finally {
       await again.close();
     }
+  } finally {
+    await board.close();
+  }
+});
+
+/** Host pids of the board's log followers (its console shell's `tail -F` of its daemon log). */
+function followers(): number[] {
+  try {
+    return execFileSync('pgrep', ['-f', `^tail -n (0|\\+1) -F ${path.join(peer.dir, 'messages')}$`], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch (e) {
+    if ((e as { status?: number }).status === 1) return [];
+    throw e;
+  }
+}
+
+test('a board power-cycled out of a shell, its log follower running, comes back to a shell; the follower went with the power', async () => {
+  // As after a test that reboots the board: the shell the cycle kills is not the first one.
+  test.setTimeout(60_000);
+  const board = boardWith(peer.power, { boot: 5_000 });
+  try {
+    expect(await bringToShell(board, peer.id, Deadline.after(30_000, 'attach to the board'))).toEqual(['attach: no-answer', 'power-cycle']);
+    const before = followers();
+    expect(before, 'the log follower of the first boot').toHaveLength(1);
+    for (const n of [1, 2]) {
+      await board.powerCycle();
+      await board.waitForShell(Deadline.after(5_000, `boot after power cycle ${n}`));
+      expect(await board.activeSlot()).toBe('A');
+    }
+    const after = followers();
+    expect(after, 'one log follower: the last boot\'s').toHaveLength(1);
+    expect(after).not.toContain(before[0]);
   } finally {
     await board.close();
   }

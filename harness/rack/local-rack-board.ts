@@ -75,18 +75,26 @@ export async function startLocalRackBoard(id: string, parent: string, o: { switc
     throw e;
   }
   // The console's shell has a /tmp of its own, as a board has: the harness keeps the log
-  // follower's pid in /tmp/.hil-log-follower.pid, which two boards on one host would share.
+  // follower's pid in /tmp/.hil-log-follower.pid, which two boards on one host would share. And
+  // a pid namespace of its own: when the shell's unshare is killed (power off, stop), everything
+  // the shell started (the log follower above all) dies with it, as on a board losing power.
   const shell = path.join(dir, 'console.sh');
-  const privateShell = `unshare -m --propagation private sh -c 'mount -t tmpfs hil-board-tmp /tmp && exec /bin/sh -i'`;
+  const privateShell = `unshare -m -p --kill-child --propagation private sh -c 'mount -t tmpfs hil-board-tmp /tmp && exec /bin/sh -i'`;
   const powered = path.join(dir, 'powered');
   const shellPid = path.join(dir, 'shell.pid');
   const unbootable = path.join(dir, 'unbootable');
+  // Each power-on gives the terminal back to this script's process group, as a board's fresh
+  // getty takes its console: the shell killed at the last power-off left the terminal's
+  // foreground group pointing at its own dead group, and a new interactive sh would wait forever
+  // to be in the foreground (dash loops on SIGTTIN, which the kernel discards for an orphaned
+  // group): no prompt, no answer. SIGTTOU ignored: this group is in the background until then.
+  const takeTerminal = `perl -MPOSIX -e '$SIG{TTOU} = "IGNORE"; POSIX::tcsetpgrp(0, POSIX::getpgrp()) or die "tcsetpgrp: $!\\n"; POSIX::tcflush(0, POSIX::TCIFLUSH) or die "tcflush: $!\\n"'`;
   const script = o.switchable
     ? // Off: nothing answers (a ^C the harness sends to interrupt a command is caught, as a hung
       // board ignores it), and what is typed meanwhile is lost at power-on, as an unpowered board's
       // UART loses it: left in the pty, it would log the fresh shell in before its prompt was seen.
       // On: a boot banner, a login prompt, the shell; unbootable: U-Boot gives up on both slots.
-      `#!/bin/sh\ntrap : INT QUIT TSTP\nwhile :; do\n  while [ ! -f ${powered} ]; do sleep 0.1; done\n  perl -MPOSIX -e 'POSIX::tcflush(0, POSIX::TCIFLUSH)'\n` +
+      `#!/bin/sh\ntrap : INT QUIT TSTP\nwhile :; do\n  while [ ! -f ${powered} ]; do sleep 0.1; done\n  ${takeTerminal}\n` +
       `  if [ -f ${unbootable} ]; then\n    printf 'U-Boot (local rack board)\\r\\nbootcount exceeded on both slots: no slot boots\\r\\n'\n    boot=$(cat ${powered})\n    while [ "$(cat ${powered} 2>/dev/null)" = "$boot" ]; do sleep 0.1; done\n    continue\n  fi\n` +
       `  printf 'U-Boot (local rack board)\\r\\nStarting kernel ...\\r\\n\\r\\n${id} login: '\n  sh -c 'echo $$ > ${shellPid}; exec ${privateShell.replace(/'/g, `'"'"'`)}'\n  rm -f ${shellPid}\ndone\n`
     : `#!/bin/sh\nexec ${privateShell}\n`;

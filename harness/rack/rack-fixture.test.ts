@@ -14,7 +14,8 @@ import { SqliteLeaseStore } from './sqlite-store.ts';
 //  - with one board's SSH dead, that board fails its health check, goes out of service with the
 //    reason, and the tests run on the other; `hil rack return` puts it back;
 //  - with no healthy board free in time, the tests are skipped, naming each board and its holder;
-//  - a lab fault in a test has its board checked again when the worker ends.
+//  - a lab fault in a test has its board checked again when the worker ends;
+//  - a board a test left unbootable is recovered by its recovery command, and the next test runs on it.
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TYPE = 'rackboard';
@@ -268,9 +269,8 @@ test('a lab fault in a test has its board checked again: dead SSH puts it out of
 });
 
 test('a board left unbootable by a test is recovered by its recovery command and the next test runs on it; one unbootable when leased is recovered first', async () => {
-  // The recovery at lease works; after a test that used the board, the local board's shell does
-  // not give a prompt after the recovery's power-on (the bring-back finds no-slot-boots): open.
-  test.fixme(true, 'local board: no shell prompt after the recovery that follows a test (see the H2 report)');
+  // The shell after test 1's recovery is the board's second: test 1's power cycle killed the
+  // first, and a power-on must give a working shell however the last one died.
   test.setTimeout(300_000);
   const peer = await startLocalRackBoard('board-3', work, { switchable: true });
   boards.push(peer);
