@@ -218,7 +218,9 @@ test('with no healthy board left (one reserved at the bench, the other sick), th
   const reserve = hil('rack', 'reserve', '--type', TYPE, '--tags', 'bench-a', '--for', '10m', '--job', 'alice at the bench');
   expect(reserve.status, reserve.stderr).toBe(0);
   expect(reserve.stdout.trim()).toBe('board-1');
-  const { code, report } = await nestedRun({ HIL_LEASE_WAIT: '10' }) // longer than board-2's health check (its SSH budget: 4 s);
+  // The wait outlasts board-2's health check and the attempt to bring it back (SSH: 4 s; an
+  // attach without power: login, follower and a command, 19 s), so that board-2 is out of service by its end.
+  const { code, report } = await nestedRun({ HIL_LEASE_WAIT: '45' });
   expect(code, 'skipped tests do not fail the run').toBe(0);
   expect(ran(), 'no test ran').toEqual([]);
   const results = report.suites.flatMap((s) => s.specs).map((s) => s.tests[0].results[0]);
