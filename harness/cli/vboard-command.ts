@@ -63,7 +63,7 @@ function printTwin(s: VboardState, json: boolean): void {
       `  deviceId:  ${t.deviceId}`,
       `  power:     ${t.power.cycle.replace(/ cycle$/, ' on|off|cycle|status')}`,
       t.lab?.otaConf ? `  OTA:       the twin's lab service at ${s.otaService} (partner-ota-conf.json: ${t.lab.otaConf})` : `  OTA:       the board's hubby reaches ${s.otaService} (a service signing with ${s.signingKey})`,
-      ...(t.inventory ? [`  inventory: entry "${t.board}" and lab.${t.board} in ${t.inventory}; run: HIL_INVENTORY=${t.inventory} npx playwright test --project=${t.board}`] : []),
+      ...(t.inventory ? [`  inventory: board "${s.name}" (or the ${t.board} entry of a per-type inventory) and lab.${t.board} in ${t.inventory}; run: HIL_INVENTORY=${t.inventory} npx playwright test --project=${t.board}`] : []),
       '',
     ].join('\n'),
   );
