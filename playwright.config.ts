@@ -5,7 +5,8 @@ import type { BoardOptions } from './harness/board/board-options.ts';
 import { boardProjectWorkers } from './harness/rack/rack-workers.ts';
 
 // Projects: `unit` tests the harness itself (no board); each board project runs the OTA suites
-// on one board type, named by its profile. Reports land in reports/ (gitignored).
+// on one board type, named by its profile. Reports land in reports/ (gitignored), or in the folder
+// HIL_REPORTS names (scripts/run-twins.sh gives each twin's run its own, so the runs before keep theirs).
 //
 // One physical board takes one worker, and a board project runs as many workers as the lab
 // inventory has boards of its type (and HIL_BOARD_TAGS): each worker leases one for its life
@@ -27,19 +28,20 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 // The runner's worker count bounds every project's: it must leave room for each board's worker.
 const defaultWorkers = process.env.CI ? 2 : '50%';
 const rackWorkers = { sama5d2: boardProjectWorkers('sama5d2', root), bbgw: boardProjectWorkers('bbgw', root) };
-const shardReport = process.env.HIL_BLOB === '1' ? [['blob', { outputDir: process.env.PLAYWRIGHT_BLOB_OUTPUT_DIR ?? 'reports/blob' }] as const] : [];
+const reports = process.env.HIL_REPORTS || 'reports';
+const shardReport = process.env.HIL_BLOB === '1' ? [['blob', { outputDir: process.env.PLAYWRIGHT_BLOB_OUTPUT_DIR ?? `${reports}/blob` }] as const] : [];
 
 export default defineConfig<BoardOptions>({
-  outputDir: 'reports/test-results',
+  outputDir: `${reports}/test-results`,
   fullyParallel: false,
   forbidOnly: !!process.env.CI,
   retries: 0,
   workers: Math.max(rackWorkers.sama5d2, rackWorkers.bbgw) > 1 ? Math.max(process.env.CI ? 2 : 1, rackWorkers.sama5d2, rackWorkers.bbgw) : process.env.CI ? 2 : undefined,
   reporter: [
     ['list'],
-    ['html', { outputFolder: 'reports/html', open: 'never' }],
-    ['junit', { outputFile: 'reports/junit.xml', includeProjectInTestName: true }],
-    ['./harness/report/nightly-summary-reporter.ts'],
+    ['html', { outputFolder: `${reports}/html`, open: 'never' }],
+    ['junit', { outputFile: `${reports}/junit.xml`, includeProjectInTestName: true }],
+    ['./harness/report/nightly-summary-reporter.ts', { outputDir: reports }],
     ['./harness/history/history-reporter.ts'],
     ['./harness/report/summary-line-reporter.ts'],
     ...shardReport,
