@@ -42,11 +42,12 @@ export function profileData(type: string): Record<string, unknown> {
 
 /**
  * `switchable`: the console answers only while the board is powered (a file), starting off and
- * silent; power on prints a login prompt and starts the shell, power off kills it. While the file
- * `unbootable` is in its folder (an image that does not boot), power on prints U-Boot's lines
- * and then nothing until the power goes (however briefly: each power-on writes a new boot id
- * into the power file): it boots no slot. `parent` must not be under /tmp: the
- * console's shell has a /tmp of its own, where the board's files would vanish.
+ * silent; power on prints a login prompt and starts the shell once a user name is typed (any,
+ * no password), power off kills it. While the file `unbootable` is in its folder (an image that
+ * does not boot), power on prints U-Boot's lines and then nothing until the power goes (however
+ * briefly: each power-on writes a new boot id into the power file): it boots no slot. `parent`
+ * must not be under /tmp: the console's shell has a /tmp of its own, where the board's files
+ * would vanish.
  */
 export async function startLocalRackBoard(id: string, parent: string, o: { switchable?: boolean } = {}): Promise<LocalRackBoard> {
   const dir = fs.mkdtempSync(path.join(parent, `${id}-`));
@@ -89,14 +90,21 @@ export async function startLocalRackBoard(id: string, parent: string, o: { switc
   // to be in the foreground (dash loops on SIGTTIN, which the kernel discards for an orphaned
   // group): no prompt, no answer. SIGTTOU ignored: this group is in the background until then.
   const takeTerminal = `perl -MPOSIX -e '$SIG{TTOU} = "IGNORE"; POSIX::tcsetpgrp(0, POSIX::getpgrp()) or die "tcsetpgrp: $!\\n"; POSIX::tcflush(0, POSIX::TCIFLUSH) or die "tcflush: $!\\n"'`;
+  // The login prompt waits for a user name (an empty line prompts again), as a board's getty
+  // does, then the shell starts: a shell started at once would print its prompt right after
+  // "login: ", and a harness looking for the login prompt at the end of the console's text after
+  // that (the power cycle's request returned late) would never see it. In the process the power
+  // off kills, so that a board cut at its login prompt does not start a shell on the next line typed.
+  const getty = `while printf "${id} login: "; read -r user; do [ -n "$user" ] && exec ${privateShell.replace(/'/g, `'"'"'`)}; done`;
   const script = o.switchable
     ? // Off: nothing answers (a ^C the harness sends to interrupt a command is caught, as a hung
       // board ignores it), and what is typed meanwhile is lost at power-on, as an unpowered board's
       // UART loses it: left in the pty, it would log the fresh shell in before its prompt was seen.
-      // On: a boot banner, a login prompt, the shell; unbootable: U-Boot gives up on both slots.
+      // On: a boot banner, a login prompt, the shell once a user name is typed; unbootable: U-Boot
+      // gives up on both slots.
       `#!/bin/sh\ntrap : INT QUIT TSTP\nwhile :; do\n  while [ ! -f ${powered} ]; do sleep 0.1; done\n  ${takeTerminal}\n` +
       `  if [ -f ${unbootable} ]; then\n    printf 'U-Boot (local rack board)\\r\\nbootcount exceeded on both slots: no slot boots\\r\\n'\n    boot=$(cat ${powered})\n    while [ "$(cat ${powered} 2>/dev/null)" = "$boot" ]; do sleep 0.1; done\n    continue\n  fi\n` +
-      `  printf 'U-Boot (local rack board)\\r\\nStarting kernel ...\\r\\n\\r\\n${id} login: '\n  sh -c 'echo $$ > ${shellPid}; exec ${privateShell.replace(/'/g, `'"'"'`)}'\n  rm -f ${shellPid}\ndone\n`
+      `  printf 'U-Boot (local rack board)\\r\\nStarting kernel ...\\r\\n\\r\\n'\n  sh -c 'echo $$ > ${shellPid}; ${getty}'\n  rm -f ${shellPid}\ndone\n`
     : `#!/bin/sh\nexec ${privateShell}\n`;
   fs.writeFileSync(shell, script, { mode: 0o755 });
   fs.mkdirSync(path.join(dir, 'pty'));

@@ -28,19 +28,29 @@ test.beforeEach(async () => {
   daemon = await startPduDaemon({ rackpdu: { on: `${peer.power!.on}; echo "on $HIL_PDU_OUTLET" >> ${dir}/journal`, off: `${peer.power!.off}; echo "off $HIL_PDU_OUTLET" >> ${dir}/journal` } });
 });
 
-test.afterEach(async () => {
+test.afterEach(async ({}, testInfo) => {
+  // A failed run keeps its evidence: every byte the console received, the PDU's switches, the daemon's log.
+  if (testInfo.status !== testInfo.expectedStatus) {
+    for (const f of ['console.log', 'journal']) if (fs.existsSync(path.join(dir, f))) await testInfo.attach(f, { path: path.join(dir, f), contentType: 'text/plain' });
+    if (daemon) await testInfo.attach('pdudaemon.log', { body: daemon.output(), contentType: 'text/plain' });
+  }
   await daemon?.stop();
   await peer?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('a silent board whose outlet is on a real PDUDaemon is power-cycled into a shell through it, and can be cut', async () => {
-  test.setTimeout(60_000);
+/** The board with its outlet on the daemon's PDU (port 7, a cycle's off and on at once). */
+function pduBoard(): Board {
   const { id: _id, type: _type, tags: _tags, ...fields } = peer.entry('rackboard');
   const power = { driver: 'pdudaemon', url: daemon.url, hostname: 'rackpdu', port: 7, delay: 0 };
   const profile = withPowerCapabilities(validateProfile(mergeOverrides(profileData('rackboard'), { ...fields, power, timeouts: { login: 2_000 } }), 'rackboard'));
   const ssh = new SshSession({ host: profile.ssh.host, port: profile.ssh.port, user: profile.ssh.user, privateKeyPath: profile.ssh.privateKey, hostKeyFingerprint: profile.ssh.hostKeyFingerprint });
-  const board = new Board(profile, ssh, powerFromProfile(profile, peer.id), path.join(dir, 'console.log'));
+  return new Board(profile, ssh, powerFromProfile(profile, peer.id), path.join(dir, 'console.log'));
+}
+
+test('a silent board whose outlet is on a real PDUDaemon is power-cycled into a shell through it, and can be cut', async () => {
+  test.setTimeout(60_000);
+  const board = pduBoard();
   try {
     expect(board.has('power-cut'), 'the driver can cut: the capability follows').toBe(true);
     expect(await bringToShell(board, peer.id, Deadline.after(30_000, 'attach to the board'))).toEqual(['attach: no-answer', 'power-cycle']);
@@ -50,6 +60,24 @@ test('a silent board whose outlet is on a real PDUDaemon is power-cycled into a 
     expect(fs.existsSync(path.join(peer.dir, 'powered')), 'the outlet is off').toBe(false);
     expect(fs.readFileSync(path.join(dir, 'journal'), 'utf8'), 'the PDU switched outlet 7: the cycle, then the cut').toMatch(/^(off 7\n)+on 7\noff 7\n$/);
   } finally {
+    await board.close();
+  }
+});
+
+test("the board's login prompt waits for a user name, as a getty does: a line typed at it logs in and runs nothing", async () => {
+  // A shell started with no name would print its prompt right after "login: ": a harness that
+  // looked for the login prompt once the power cycle's request returned (late, on a loaded host)
+  // found the shell's prompt after it and waited out its boot budget.
+  const board = pduBoard();
+  try {
+    await board.powerOn();
+    await board.console.expect(/rack-pdu login: /, { timeoutMs: 10_000 });
+    await board.console.send('echo typed-$((6*7))');
+    await board.console.send('echo shell-$((1+1))');
+    const shell = await board.console.expect(/shell-2/, { timeoutMs: 10_000 });
+    expect(shell.before, 'the first line was the user name, not a command').not.toContain('typed-42');
+  } finally {
+    await board.cutPower();
     await board.close();
   }
 });
