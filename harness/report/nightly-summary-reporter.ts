@@ -20,6 +20,7 @@ export default class NightlySummaryReporter implements Reporter {
         board: project,
         scenario: test.titlePath().slice(3).join(' › '),
         status: result.status,
+        expectedStatus: test.expectedStatus,
         durationMs: result.duration,
         errorMessage: result.errors.map((e) => e.message ?? '').join('\n'),
         // The board fixture annotates the failure's class and phase (harness/suite/hil-test.ts).

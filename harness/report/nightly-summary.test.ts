@@ -53,3 +53,17 @@ test('each physical board has its section: the board id and tags from the annota
   expect(md).toContain('## sama5d2 board sama5d2-2 [usb-power, sd-mux]: 1 passed');
   expect(md).toContain('## virtual: 1 passed');
 });
+
+test('a known product limitation (test.fail) that failed as known is passed with its reason and failure; one that passed is a failure', () => {
+  const fail = [{ type: 'fail', description: 'known product limitation: bbgw has no rollback' }, { type: 'failure-class', description: 'product-failure' }];
+  const known = scenarioResult({ board: 'bbgw', scenario: 'rollback', status: 'failed', expectedStatus: 'failed', durationMs: 1, errorMessage: 'ProductFailure: no rollback: slot B does not boot and the board stays there\nmore', annotations: fail });
+  expect(known).toMatchObject({ status: 'passed', knownLimitation: { reason: 'known product limitation: bbgw has no rollback', failure: 'ProductFailure: no rollback: slot B does not boot and the board stays there' } });
+  expect(known.failureClass).toBeUndefined();
+  const stale = scenarioResult({ board: 'bbgw', scenario: 'rollback', status: 'passed', expectedStatus: 'failed', durationMs: 1, annotations: fail.slice(0, 1) });
+  expect(stale.status).toBe('failed');
+  expect(stale.failure).toContain('marked as a known limitation (known product limitation: bbgw has no rollback) but passed');
+  const md = summaryMarkdown([known, stale], new Date(0));
+  expect(md).toContain('## bbgw: 1 passed, 1 failed');
+  expect(md).toContain('| rollback | passed (failed as a known limitation) |');
+  expect(md).toContain('known product limitation: bbgw has no rollback: ProductFailure: no rollback: slot B does not boot');
+});
