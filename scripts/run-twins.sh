@@ -5,9 +5,9 @@
 # that inventory, then `hil vboard down`, always, and a check that the twin left the inventory and
 # its lab service ended. One QEMU at a time.
 # Usage: scripts/run-twins.sh [sama5d2] [bbgw]   (default: both). Exit non-zero if any run failed.
-# Each project's time is printed as "twin X: N s (exit S)". A run's test results go to
-# reports/twins/X/test-results, and its JUnit and nightly summary are copied there, so that the
-# runs before it (npm test, npm run ota) and after it keep theirs.
+# Each project's time is printed as "twin X: N s (exit S)". A run's reports (JUnit, nightly summary,
+# HTML, test results) go to reports/twins/X (HIL_REPORTS), so that the runs before it (npm test,
+# npm run ota) and after it keep theirs; the twin's own checks to reports/twins/X/checks*.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 boards=("$@")
@@ -31,8 +31,7 @@ for board in "${boards[@]}"; do
     HIL_INVENTORY=$inventory HIL_TWIN=$up HIL_TWINS_JUNIT=reports/twins/$board/checks-junit.xml \
       npx playwright test -c boards/twins/playwright.config.ts --output "reports/twins/$board/checks"
     rc=$?
-    HIL_INVENTORY=$inventory npx playwright test --project="$board" --output "reports/twins/$board/test-results" || rc=1
-    for f in junit.xml nightly-summary.md nightly-summary.json; do [ ! -f "reports/$f" ] || cp "reports/$f" "reports/twins/$board/$f"; done
+    HIL_INVENTORY=$inventory HIL_REPORTS=reports/twins/$board npx playwright test --project="$board" || rc=1
   else
     rc=$?
     echo "twin $board: hil vboard up failed" >&2
