@@ -78,8 +78,9 @@ export class Board {
    */
   async waitForShell(at: Deadline | string, budgetMs = this.profile.timeouts.boot): Promise<void> {
     const deadline = typeof at === 'string' ? Deadline.after(budgetMs, at) : at;
-    const login = this.profile.login;
-    await this.console.expect(new RegExp(login.loginPrompt, 'm'), { deadline });
+    // The boot has reached getty when its prompt shows, even with a kernel message printed after
+    // it on its line (printk does not wait for getty); the login then asks for a fresh prompt.
+    await this.console.expect(new RegExp(loginPromptAnywhere(this.profile.login.loginPrompt), 'm'), { deadline });
     await this.loginAndFollow(deadline, { sinceBoot: true });
   }
 
@@ -235,4 +236,9 @@ export class Board {
     this.ssh.close();
     await this.power.release();
   }
+}
+
+/** A login prompt pattern without its end-of-line anchor: `login: *$` → `login: *`. */
+export function loginPromptAnywhere(pattern: string): string {
+  return pattern.replace(/(?<!\\)\$$/, '');
 }

@@ -99,6 +99,21 @@ test('a board power-cycled out of a shell, its log follower running, comes back 
   }
 });
 
+test('a kernel message printed right after the login prompt, on its line, does not hide the prompt: the board boots to a shell', async () => {
+  // As on a real console: getty's "login: ", then printk's "[    7.1] random: crng init done".
+  test.setTimeout(60_000);
+  fs.writeFileSync(path.join(peer.dir, 'late-kernel-line'), '');
+  const board = boardWith(peer.power, { boot: 5_000 });
+  try {
+    await board.powerOn();
+    await board.waitForShell(Deadline.after(5_000, 'boot with a kernel line after the login prompt'));
+    expect(board.events.lastLines().join('\n'), 'the kernel line came (right after the prompt, on its line)').toContain('[    7.123456] random: crng init done');
+    expect(await board.activeSlot()).toBe('A');
+  } finally {
+    await board.close();
+  }
+});
+
 test('without power control, a silent board fails to attach with what went wrong, and nothing is switched', async () => {
   const board = boardWith({ driver: 'none' });
   try {

@@ -95,7 +95,11 @@ export async function startLocalRackBoard(id: string, parent: string, o: { switc
   // "login: ", and a harness looking for the login prompt at the end of the console's text after
   // that (the power cycle's request returned late) would never see it. In the process the power
   // off kills, so that a board cut at its login prompt does not start a shell on the next line typed.
-  const getty = `while printf "${id} login: "; read -r user; do [ -n "$user" ] && exec ${privateShell.replace(/'/g, `'"'"'`)}; done`;
+  // With a file `late-kernel-line` in its folder, a kernel message lands once right after the
+  // prompt, on its line and in the same write, as printk does on a real console while getty waits
+  // (crng init, a link coming up).
+  const prompt = `if [ -f ${dir}/late-kernel-line ]; then rm -f ${dir}/late-kernel-line; printf "${id} login: [    7.123456] random: crng init done\\r\\n"; else printf "${id} login: "; fi`;
+  const getty = `while ${prompt}; read -r user; do [ -n "$user" ] && exec ${privateShell.replace(/'/g, `'"'"'`)}; done`;
   const script = o.switchable
     ? // Off: nothing answers (a ^C the harness sends to interrupt a command is caught, as a hung
       // board ignores it), and what is typed meanwhile is lost at power-on, as an unpowered board's
