@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { test, expect } from '@playwright/test';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -59,7 +60,18 @@ test('a port someone else holds fails the start at once, naming it (a probe woul
     const err = await startSer2net({ connector: 'tcp,127.0.0.1,1', port, dir }).then(async (s) => (await s.stop(), undefined), (e: Error) => e);
     expect(err?.message).toContain(`ser2net cannot listen on 127.0.0.1:${port}: Address already in use`);
     expect(Date.now() - t0, 'long before the 10 s bound').toBeLessThan(5000);
+    expect(ser2netsOf(dir), 'the ser2net that could not listen is gone').toEqual([]);
   } finally {
     holder.close();
   }
 });
+
+/** Pids of ser2net processes whose configuration is in `dir`. */
+function ser2netsOf(dir: string): number[] {
+  try {
+    return execFileSync('pgrep', ['-f', `^ser2net .*${dir}/`], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch (e) {
+    if ((e as { status?: number }).status === 1) return [];
+    throw e;
+  }
+}

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { signalDescendants } from '../process/process-tree.ts';
 import { spawnTied, type TiedProcess } from '../process/tied-process.ts';
 import { waitUntil } from '../wait/wait-until.ts';
 
@@ -75,7 +76,9 @@ export async function startSer2net(o: { connector: string; port: number; dir: st
       },
     });
   } catch (e) {
-    // One that cannot listen may not end on SIGTERM at once: no need to wait long.
+    // One that cannot listen does not end on SIGTERM (it keeps serving nothing), and the tie's
+    // SIGKILL would end only its shell: ser2net itself is killed.
+    signalDescendants(proc.child.pid!, 'SIGKILL');
     await proc.stop(1000);
     throw e;
   }
