@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { newToken, type Lease, type LeaseInfo, type LeaseKind, type LeaseStore, type OutOfService, type StoreSnapshot, type TakeRequest } from './lease-store.ts';
+import { toLease, toLeaseInfo, toOutOfService, type LeaseRow, type OutOfServiceRow } from './store-rows.ts';
 
 // The rack's store when several hosts or CI runners share it: PostgreSQL. Times are the server's
 // now(). Each store holds one connection, and on it a session-level advisory lock on a random key
@@ -38,32 +39,6 @@ CREATE TABLE IF NOT EXISTS rack_out_of_service (
 
 /** Serialises schema creation between stores starting together (two-int key: apart from the bigint session keys). */
 const SCHEMA_LOCK = 'SELECT pg_advisory_xact_lock(1751737202, 1)';
-
-interface LeaseRow {
-  board: string;
-  token: string;
-  host: string;
-  pid: number;
-  job: string;
-  kind: 'session' | 'reservation';
-  acquired_at: Date;
-  expires_at: Date;
-}
-
-interface OutRow {
-  board: string;
-  reason: string;
-  last_lines: string[];
-  since: Date;
-  by: string;
-}
-
-const toLease = (r: LeaseRow): Lease => ({ board: r.board, token: r.token, holder: { host: r.host, pid: r.pid, job: r.job }, kind: r.kind, acquiredAt: r.acquired_at, expiresAt: r.expires_at });
-const toInfo = (r: LeaseRow): LeaseInfo => {
-  const { token: _token, ...info } = toLease(r);
-  return info;
-};
-const toOut = (r: OutRow): OutOfService => ({ board: r.board, reason: r.reason, lastLines: r.last_lines, since: r.since, by: r.by });
 
 /** The URL as it may be shown: without a password. */
 export function describePostgresUrl(url: string): string {
@@ -148,7 +123,7 @@ export class PostgresLeaseStore implements LeaseStore {
       [board, o.kind ?? null],
     );
     const row = r.rows[0];
-    return row && !row.stale ? toInfo(row) : undefined;
+    return row && !row.stale ? toLeaseInfo(row) : undefined;
   }
 
   async markOutOfService(e: { board: string; reason: string; lastLines: string[]; by: string }): Promise<void> {
@@ -160,8 +135,8 @@ export class PostgresLeaseStore implements LeaseStore {
   }
 
   async returnToService(board: string): Promise<OutOfService | undefined> {
-    const r = await this.client.query<OutRow>('DELETE FROM rack_out_of_service WHERE board = $1 RETURNING *', [board]);
-    return r.rows[0] && toOut(r.rows[0]);
+    const r = await this.client.query<OutOfServiceRow>('DELETE FROM rack_out_of_service WHERE board = $1 RETURNING *', [board]);
+    return r.rows[0] && toOutOfService(r.rows[0]);
   }
 
   async snapshot(): Promise<StoreSnapshot> {
@@ -169,8 +144,8 @@ export class PostgresLeaseStore implements LeaseStore {
     await this.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
       const now = (await this.client.query<{ now: Date }>('SELECT now()')).rows[0].now;
-      const leases = (await this.client.query<LeaseRow>(`SELECT * FROM rack_leases WHERE NOT ${FREE('rack_leases')} ORDER BY board`)).rows.map(toInfo);
-      const outOfService = (await this.client.query<OutRow>('SELECT * FROM rack_out_of_service ORDER BY board')).rows.map(toOut);
+      const leases = (await this.client.query<LeaseRow>(`SELECT * FROM rack_leases WHERE NOT ${FREE('rack_leases')} ORDER BY board`)).rows.map(toLeaseInfo);
+      const outOfService = (await this.client.query<OutOfServiceRow>('SELECT * FROM rack_out_of_service ORDER BY board')).rows.map(toOutOfService);
       return { now, leases, outOfService };
     } finally {
       await this.client.query('COMMIT');

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { holderGone, hostKey, processStart } from './holder-process.ts';
 import { newToken, type Lease, type LeaseInfo, type LeaseKind, type LeaseStore, type OutOfService, type StoreSnapshot, type TakeRequest } from './lease-store.ts';
+import { toLease, toLeaseInfo, toOutOfService, type LeaseRow, type OutOfServiceRow } from './store-rows.ts';
 
 // The rack's store for one lab host: a SQLite file (WAL, so readers never wait on the writer; a
 // busy timeout, so writers queue instead of failing). SQLite runs one write statement at a time,
@@ -34,38 +35,6 @@ CREATE TABLE IF NOT EXISTS out_of_service (
   since INTEGER NOT NULL,
   by TEXT NOT NULL
 );`;
-
-interface LeaseRow {
-  board: string;
-  token: string;
-  host: string;
-  pid: number;
-  job: string;
-  kind: 'session' | 'reservation';
-  acquired_at: number;
-  expires_at: number;
-}
-
-interface OutRow {
-  board: string;
-  reason: string;
-  last_lines: string;
-  since: number;
-  by: string;
-}
-
-function toLease(r: LeaseRow): Lease {
-  return { board: r.board, token: r.token, holder: { host: r.host, pid: r.pid, job: r.job }, kind: r.kind, acquiredAt: new Date(r.acquired_at), expiresAt: new Date(r.expires_at) };
-}
-
-function toInfo(r: LeaseRow): LeaseInfo {
-  const { token: _token, ...info } = toLease(r);
-  return info;
-}
-
-function toOut(r: OutRow): OutOfService {
-  return { board: r.board, reason: r.reason, lastLines: JSON.parse(r.last_lines) as string[], since: new Date(r.since), by: r.by };
-}
 
 export class SqliteLeaseStore implements LeaseStore {
   readonly description: string;
@@ -101,10 +70,10 @@ export class SqliteLeaseStore implements LeaseStore {
         `INSERT INTO out_of_service (board, reason, last_lines, since, by) VALUES (@board, @reason, @lastLines, ${NOW}, @by)
          ON CONFLICT (board) DO UPDATE SET reason = excluded.reason, last_lines = excluded.last_lines, since = excluded.since, by = excluded.by`,
       ),
-      returnOut: db.prepare<Record<string, unknown>, OutRow>('DELETE FROM out_of_service WHERE board = @board RETURNING *'),
+      returnOut: db.prepare<Record<string, unknown>, OutOfServiceRow>('DELETE FROM out_of_service WHERE board = @board RETURNING *'),
       now: db.prepare<[], { now: number }>(`SELECT ${NOW} AS now`),
       leases: db.prepare<Record<string, unknown>, LeaseRow>(`SELECT * FROM leases WHERE NOT ${FREE('leases')} ORDER BY board`),
-      out: db.prepare<[], OutRow>('SELECT * FROM out_of_service ORDER BY board'),
+      out: db.prepare<[], OutOfServiceRow>('SELECT * FROM out_of_service ORDER BY board'),
     };
   }
 
@@ -135,7 +104,7 @@ export class SqliteLeaseStore implements LeaseStore {
 
   async forceRelease(board: string, o: { kind?: LeaseKind } = {}): Promise<LeaseInfo | undefined> {
     const row = this.statements.forceRelease.get({ board, kind: o.kind ?? null, hostKey: this.hostKey });
-    return row && !row.stale ? toInfo(row) : undefined;
+    return row && !row.stale ? toLeaseInfo(row) : undefined;
   }
 
   async markOutOfService(e: { board: string; reason: string; lastLines: string[]; by: string }): Promise<void> {
@@ -144,14 +113,14 @@ export class SqliteLeaseStore implements LeaseStore {
 
   async returnToService(board: string): Promise<OutOfService | undefined> {
     const row = this.statements.returnOut.get({ board });
-    return row && toOut(row);
+    return row && toOutOfService(row);
   }
 
   async snapshot(): Promise<StoreSnapshot> {
     const read = this.db.transaction(() => ({
       now: new Date(this.statements.now.get()!.now),
-      leases: this.statements.leases.all({ hostKey: this.hostKey }).map(toInfo),
-      outOfService: this.statements.out.all().map(toOut),
+      leases: this.statements.leases.all({ hostKey: this.hostKey }).map(toLeaseInfo),
+      outOfService: this.statements.out.all().map(toOutOfService),
     }));
     return read();
   }
