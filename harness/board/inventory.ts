@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isObject, readInventoryFile } from './inventory-file.ts';
 import { ProfileError } from './profile-error.ts';
 import { describeValue } from '../secrets.ts';
 
@@ -73,19 +74,8 @@ function prototypeKeys(v: unknown, at: string, found: string[]): string[] {
  */
 export function readInventory(file: string | undefined, board: string, knownBoards: readonly string[] = []): Overrides {
   if (!file) return {};
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ProfileError(file, [`cannot read the lab inventory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new ProfileError(file, [`the lab inventory is not valid JSON: ${(e as Error).message}`]);
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ProfileError(file, ['expected an object keyed by board name ({"sama5d2": {...}})']);
+  const data = readInventoryFile(file);
+  if (!isObject(data)) throw new ProfileError(file, ['expected an object keyed by board name ({"sama5d2": {...}})']);
   const known = [...new Set([...knownBoards, board])].sort();
   const problems: string[] = [];
   for (const [key, entry] of Object.entries(data)) {
@@ -94,10 +84,10 @@ export function readInventory(file: string | undefined, board: string, knownBoar
     else prototypeKeys(entry, key, problems);
   }
   if (problems.length) throw new ProfileError(file, problems);
-  const entry = Object.hasOwn(data, board) ? (data as Record<string, unknown>)[board] : undefined;
+  const entry = Object.hasOwn(data, board) ? data[board] : undefined;
   if (entry === undefined) return {};
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ProfileError(file, [`${board}: expected an object of profile fields, found ${describeValue(entry)}`]);
-  return entry as Overrides;
+  if (!isObject(entry)) throw new ProfileError(file, [`${board}: expected an object of profile fields, found ${describeValue(entry)}`]);
+  return entry;
 }
 
 export function environmentOverrides(board: string, env: NodeJS.ProcessEnv): { overrides: Overrides; used: string[] } {
@@ -167,15 +157,9 @@ const LAB_FIELDS = ['otaConf', 'build', 'variants'];
 /** The inventory's lab values for a board type (empty when there are none); problems name the file and field. */
 export function readLabSection(file: string | undefined, board: string): LabSection {
   if (!file) return {};
-  let data: unknown;
-  try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new ProfileError(file, [`cannot read the lab inventory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
-  }
-  const section = (data as Record<string, unknown> | null)?.[LAB_SECTION];
+  const data = readInventoryFile(file);
+  const section = isObject(data) ? data[LAB_SECTION] : undefined;
   if (section === undefined) return {};
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(section)) throw new ProfileError(file, [`${LAB_SECTION}: expected an object keyed by board type ({"${board}": {"otaConf": ..., "build": ...}}), found ${describeValue(section)}`]);
   const entry = Object.hasOwn(section, board) ? section[board] : undefined;
   if (entry === undefined) return {};

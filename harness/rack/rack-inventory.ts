@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import { ProfileError } from '../board/profile-error.ts';
 import { inventoryPath, LAB_SECTION, type Overrides } from '../board/inventory.ts';
+import { isObject, readInventoryFile } from '../board/inventory-file.ts';
 
 // The boards of a lab, many per type, from the lab inventory:
 //   { "boards": [ { "id": "sama5d2-1", "type": "sama5d2", "tags": ["usb-power"],
@@ -32,7 +32,6 @@ const TYPE = /^[a-z][a-z0-9-]*$/;
 const TAG = /^[A-Za-z0-9][A-Za-z0-9._:=/-]{0,63}$/;
 const RACK_FIELDS = new Set(['id', 'type', 'tags', 'recovery']);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
 
 function parseRecovery(v: unknown, where: string, problems: string[]): RackBoard['recovery'] {
@@ -98,19 +97,7 @@ export function parseRackInventory(input: unknown, file: string): RackInventory 
 
 /** Reads an inventory file (the lab inventory's JSON). */
 export function readRackInventory(file: string): RackInventory {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ProfileError(file, [`cannot read the lab inventory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new ProfileError(file, [`the lab inventory is not valid JSON: ${(e as Error).message}`]);
-  }
-  return parseRackInventory(data, file);
+  return parseRackInventory(readInventoryFile(file), file);
 }
 
 /** The lab's inventory (HIL_INVENTORY, or lab-inventory.json at the project root); no boards when there is none. */
