@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { describePostgresUrl } from '../rack/postgres-store.ts';
 import type { HistoryStore } from './history-store.ts';
+import { RUN_COLUMNS, toRunHead, type RunColumns } from './history-store-rows.ts';
 import { digestRun, type RunDigest } from './run-digest.ts';
 import type { RunRecord, TestRecord } from './run-record.ts';
 
@@ -21,13 +22,7 @@ CREATE INDEX IF NOT EXISTS history_runs_started ON history_runs (started_at);`;
 /** Serialises schema creation between stores starting together (the lease store's lock is (…, 1)). */
 const SCHEMA_LOCK = 'SELECT pg_advisory_xact_lock(1751737202, 2)';
 
-interface RunRow {
-  run_id: string;
-  started_at: Date;
-  git_revision: string | null;
-  image_version: string | null;
-  tests: TestRecord[];
-}
+type RunRow = [...RunColumns, tests: TestRecord[]];
 
 export class PostgresHistoryStore implements HistoryStore {
   private constructor(
@@ -60,8 +55,12 @@ export class PostgresHistoryStore implements HistoryStore {
   }
 
   async runs(o: { since?: Date } = {}): Promise<RunRecord[]> {
-    const r = await this.client.query<RunRow>('SELECT * FROM history_runs WHERE $1::timestamptz IS NULL OR started_at >= $1 ORDER BY started_at, run_id', [o.since ?? null]);
-    return r.rows.map((row) => ({ runId: row.run_id, startedAt: row.started_at, gitRevision: row.git_revision ?? undefined, imageVersion: row.image_version ?? undefined, tests: row.tests }));
+    const r = await this.client.query<RunRow>({
+      text: `SELECT ${RUN_COLUMNS}, tests FROM history_runs WHERE $1::timestamptz IS NULL OR started_at >= $1 ORDER BY started_at, run_id`,
+      values: [o.since ?? null],
+      rowMode: 'array',
+    });
+    return r.rows.map((row) => ({ ...toRunHead(row), tests: row[4] }));
   }
 
   /** Made from the tests when read: a PostgreSQL rack's history is read by one page a night, not a thousand-night bench. */

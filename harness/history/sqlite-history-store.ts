@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HistoryStore } from './history-store.ts';
+import { RUN_COLUMNS, toRunHead, type RunColumns } from './history-store-rows.ts';
 import { digestRun, fromStored, storedDigest, type RunDigest } from './run-digest.ts';
 import type { RunRecord, TestRecord } from './run-record.ts';
 
@@ -24,11 +25,10 @@ CREATE TABLE IF NOT EXISTS history_runs (
 );
 CREATE INDEX IF NOT EXISTS history_runs_started ON history_runs (started_at);`;
 
-type RunRow = [runId: string, startedAt: number, gitRevision: string | null, imageVersion: string | null, tests: string];
-type DigestRow = [runId: string, startedAt: number, gitRevision: string | null, imageVersion: string | null, digest: string | null];
+type RunRow = [...RunColumns, tests: string];
+type DigestRow = [...RunColumns, digest: string | null];
 
 const SINCE = 'WHERE started_at >= ? ORDER BY started_at, run_id';
-const toRun = ([runId, startedAt, gitRevision, imageVersion]: RunRow | DigestRow) => ({ runId, startedAt: new Date(startedAt), gitRevision: gitRevision ?? undefined, imageVersion: imageVersion ?? undefined });
 
 export class SqliteHistoryStore implements HistoryStore {
   readonly description: string;
@@ -51,18 +51,18 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   async runs(o: { since?: Date } = {}): Promise<RunRecord[]> {
-    const rows = this.db.prepare<[number], RunRow>(`SELECT run_id, started_at, git_revision, image_version, tests FROM history_runs ${SINCE}`).raw();
+    const rows = this.db.prepare<[number], RunRow>(`SELECT ${RUN_COLUMNS}, tests FROM history_runs ${SINCE}`).raw();
     const out: RunRecord[] = [];
-    for (const row of rows.iterate(o.since?.getTime() ?? -8.64e15)) out.push({ ...toRun(row), tests: JSON.parse(row[4]) as TestRecord[] });
+    for (const row of rows.iterate(o.since?.getTime() ?? -8.64e15)) out.push({ ...toRunHead(row), tests: JSON.parse(row[4]) as TestRecord[] });
     return out;
   }
 
   async digests(o: { since?: Date } = {}): Promise<RunDigest[]> {
-    const rows = this.db.prepare<[number], DigestRow>(`SELECT run_id, started_at, git_revision, image_version, digest FROM history_runs ${SINCE}`).raw();
+    const rows = this.db.prepare<[number], DigestRow>(`SELECT ${RUN_COLUMNS}, digest FROM history_runs ${SINCE}`).raw();
     const testsOf = this.db.prepare<[string], [string]>('SELECT tests FROM history_runs WHERE run_id = ?').raw();
     const out: RunDigest[] = [];
     for (const row of rows.iterate(o.since?.getTime() ?? -8.64e15)) {
-      const run = toRun(row);
+      const run = toRunHead(row);
       out.push((row[4] !== null && fromStored(row[4], run)) || digestRun({ ...run, tests: JSON.parse(testsOf.get(run.runId)![0]) as TestRecord[] }));
     }
     return out;
