@@ -162,7 +162,8 @@ test('a bad inventory or profile file is named with what is wrong', async ({}, t
   const badEntry = writeInventory(testInfo, { sama5d2: 'rack 3' });
   await expect(loadProfile('boards/sama5d2.ts', { projectRoot: root, env: { HIL_INVENTORY: badEntry } })).rejects.toThrow('sama5d2: expected an object of profile fields, found "rack 3"');
   await expect(loadProfile('boards/nope.ts', { projectRoot: root, env: {} })).rejects.toThrow('boards/nope.ts: no such profile file');
-  const noDefault = testInfo.outputPath('no-default.ts');
+  // .mts: an ES module wherever the output folder is (--output outside the project has no package.json saying "module").
+  const noDefault = testInfo.outputPath('no-default.mts');
   fs.writeFileSync(noDefault, 'export const x = 1;\n');
   await expect(loadProfile(noDefault, { env: {} })).rejects.toThrow('expected a default export with the profile');
 });

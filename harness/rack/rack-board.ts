@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import { inventoryPath, LAB_SECTION } from '../board/inventory.ts';
-import { ProfileError } from '../board/profile-error.ts';
+import { inventoryPath } from '../board/inventory.ts';
+import { isObject, readInventoryFile } from '../board/inventory-file.ts';
 import type { BoardProfile } from '../board/profile-schema.ts';
 import { silentLogger, type HarnessLogger } from '../logger.ts';
 import { Deadline } from '../wait/deadline.ts';
@@ -68,17 +67,8 @@ export function leaseWaitMs(env: NodeJS.ProcessEnv = process.env): number {
 export function rackInventory(projectRoot: string, env: NodeJS.ProcessEnv = process.env): RackInventory & { rackForm: boolean } {
   const file = inventoryPath(projectRoot, env);
   if (!file) return { file: undefined, boards: [], rackForm: false };
-  let data: unknown;
-  try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new ProfileError(file, [`cannot read the lab inventory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
-  }
-  const rackForm = typeof data === 'object' && data !== null && Object.hasOwn(data, 'boards');
-  if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
-    const { [LAB_SECTION]: _lab, ...boards } = data as Record<string, unknown>;
-    data = boards;
-  }
+  const data = readInventoryFile(file);
+  const rackForm = isObject(data) && Object.hasOwn(data, 'boards');
   return { ...parseRackInventory(data, file), rackForm };
 }
 
