@@ -2,9 +2,8 @@ import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { openLeaseStore } from '../rack/open-store.ts';
-import { startPostgres, type PostgresServer } from '../testing/postgres-server.ts';
+import { postgresForFile } from '../testing/postgres-server.ts';
 import { openHistoryStore } from './history-store.ts';
 import Database from 'better-sqlite3';
 import { digestRun } from './run-digest.ts';
@@ -109,23 +108,5 @@ test.describe('SQLite', () => {
 });
 
 test.describe('PostgreSQL', () => {
-  let server: PostgresServer;
-  let databases = 0;
-  test.beforeAll(async () => {
-    server = await startPostgres();
-  });
-  test.afterAll(async () => {
-    await server?.stop();
-  });
-  historyContract({
-    name: 'PostgreSQL',
-    fresh: async () => {
-      const db = `history_${++databases}`;
-      const c = new pg.Client(server.url());
-      await c.connect();
-      await c.query(`CREATE DATABASE ${db}`);
-      await c.end();
-      return server.url(db);
-    },
-  });
+  historyContract({ name: 'PostgreSQL', fresh: postgresForFile(test).freshDatabase });
 });

@@ -1,6 +1,5 @@
 import { test, expect } from '@playwright/test';
-import pg from 'pg';
-import { startPostgres, type PostgresServer } from '../testing/postgres-server.ts';
+import { postgresForFile } from '../testing/postgres-server.ts';
 import { thisHolder } from './holder-process.ts';
 import { acquire } from './leases.ts';
 import { openLeaseStore } from './open-store.ts';
@@ -10,56 +9,30 @@ import { projectRoot, spawnHolder } from './testing-fixtures/holder-child.ts';
 // The PostgreSQL store (several hosts or CI runners), on a real PostgreSQL 15 started for this
 // file; each test has a database of its own.
 
-let server: PostgresServer;
-let databases = 0;
+const postgres = postgresForFile(test);
 
-test.beforeAll(async () => {
-  server = await startPostgres();
-});
-
-test.afterAll(async () => {
-  await server?.stop();
-});
-
-async function admin<T>(f: (c: pg.Client) => Promise<T>, database?: string): Promise<T> {
-  const c = new pg.Client(server.url(database));
-  await c.connect();
-  try {
-    return await f(c);
-  } finally {
-    await c.end();
-  }
-}
-
-async function freshDatabase(): Promise<string> {
-  const db = `rack_${++databases}`;
-  await admin((c) => c.query(`CREATE DATABASE ${db}`));
-  return server.url(db);
-}
-
-leaseStoreContract({ name: 'PostgreSQL', fresh: freshDatabase });
+leaseStoreContract({ name: 'PostgreSQL', fresh: postgres.freshDatabase });
 
 /** The process id of the backend holding the session lock that the board's lease carries. */
 async function holderBackend(database: string, board: string): Promise<number> {
-  return admin(async (c) => {
-    const r = await c.query<{ pid: number }>(
-      `SELECT k.pid FROM rack_leases l JOIN pg_locks k ON k.locktype = 'advisory' AND k.objsubid = 1
-         AND k.classid = ((l.lock_key >> 32) & 4294967295)::oid AND k.objid = (l.lock_key & 4294967295)::oid WHERE l.board = $1`,
-      [board],
-    );
-    expect(r.rows).toHaveLength(1);
-    return r.rows[0].pid;
-  }, database);
+  const r = await postgres.query<{ pid: number }>(
+    `SELECT k.pid FROM rack_leases l JOIN pg_locks k ON k.locktype = 'advisory' AND k.objsubid = 1
+       AND k.classid = ((l.lock_key >> 32) & 4294967295)::oid AND k.objid = (l.lock_key & 4294967295)::oid WHERE l.board = $1`,
+    [board],
+    database,
+  );
+  expect(r.rows).toHaveLength(1);
+  return r.rows[0].pid;
 }
 
 test('PostgreSQL: a holder whose session the server ends loses its board at once, and hears it', async () => {
-  const spec = await freshDatabase();
+  const spec = await postgres.freshDatabase();
   const store = await openLeaseStore(spec, projectRoot);
   const worker = spawnHolder({ store: spec, boards: ['bbgw-1'], ttlMs: 30_000 });
   try {
     await worker.next('taken');
     const backend = await holderBackend(new URL(spec).pathname.slice(1), 'bbgw-1');
-    expect((await admin((c) => c.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [backend]))).rows[0].ok).toBe(true);
+    expect((await postgres.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [backend])).rows[0].ok).toBe(true);
     const t0 = Date.now();
     // Free at once (the backend exits as the call returns), long before the 30 s TTL.
     await acquire({ store, boards: ['bbgw-1'], want: 'bbgw board', holder: thisHolder('next'), kind: 'session', ttlMs: 5000, timeoutMs: 3000, pollMs: 20 });
@@ -77,7 +50,7 @@ test('PostgreSQL: a holder whose session the server ends loses its board at once
 
 test('PostgreSQL: a holder whose store stops answering gives its lease up before anyone else can take it', async () => {
   const ttlMs = 1500;
-  const spec = await freshDatabase();
+  const spec = await postgres.freshDatabase();
   const store = await openLeaseStore(spec, projectRoot);
   const worker = spawnHolder({ store: spec, boards: ['bbgw-1'], ttlMs });
   let frozen: number | undefined;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startPostgres } from './postgres-server.ts';
+import { postgresForFile, startPostgres } from './postgres-server.ts';
 import { processStart } from '../rack/holder-process.ts';
 import { waitUntil } from '../wait/wait-until.ts';
 
@@ -61,4 +61,23 @@ test('a PostgreSQL started by a process that is killed with SIGKILL stops by its
   });
   // Its owner died before it could remove the data folder.
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test.describe('postgresForFile', () => {
+  const postgres = postgresForFile(test);
+  const publicTables = async (url: string) => (await postgres.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'", [], new URL(url).pathname.slice(1))).rows[0].n;
+
+  test('each fresh database is a new, empty one on the one server of the file', async () => {
+    const [a, b] = [await postgres.freshDatabase(), await postgres.freshDatabase()];
+    expect(a).not.toBe(b);
+    expect(new URL(a).port).toBe(new URL(b).port);
+    await postgres.query('CREATE TABLE leftover (x int)', [], new URL(a).pathname.slice(1));
+    expect(await publicTables(a)).toBe(1);
+    expect(await publicTables(b)).toBe(0);
+  });
+
+  test('used before its server started (its hooks never ran), it says so', async () => {
+    const unstarted = postgresForFile({ beforeAll: () => {}, afterAll: () => {} });
+    await expect(unstarted.freshDatabase()).rejects.toThrow('the PostgreSQL of this file is not started: use it in its tests, not while the file is loaded');
+  });
 });

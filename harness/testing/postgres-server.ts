@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { freePort } from '../process/free-port.ts';
 import { spawnTied, type TiedProcess } from '../process/tied-process.ts';
 import { waitUntil } from '../wait/wait-until.ts';
@@ -100,6 +101,55 @@ export async function startPostgres(o: { timeoutMs?: number } = {}): Promise<Pos
         // gone, as it should be
       }
       fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The hooks postgresForFile registers: those of Playwright's `test`, or of one extended from it. */
+interface FileHooks {
+  beforeAll(hook: () => Promise<void>): void;
+  afterAll(hook: () => Promise<void>): void;
+}
+
+export interface FilePostgres {
+  /** A new, empty database on the file's server; its URL. */
+  freshDatabase(): Promise<string>;
+  /** One statement, as the superuser, on a connection of its own to `database` (default `postgres`). */
+  query<R extends pg.QueryResultRow>(text: string, values?: unknown[], database?: string): Promise<pg.QueryResult<R>>;
+}
+
+/**
+ * One PostgreSQL for a test file (or the describe block this is called in): started before its
+ * first test, stopped after its last; each test takes a database of its own with freshDatabase().
+ */
+export function postgresForFile(test: FileHooks): FilePostgres {
+  let server: PostgresServer | undefined;
+  let databases = 0;
+  test.beforeAll(async () => {
+    server = await startPostgres();
+  });
+  test.afterAll(async () => {
+    await server?.stop();
+  });
+  const started = (): PostgresServer => {
+    if (!server) throw new Error('the PostgreSQL of this file is not started: use it in its tests, not while the file is loaded');
+    return server;
+  };
+  const query = async <R extends pg.QueryResultRow>(text: string, values?: unknown[], database?: string): Promise<pg.QueryResult<R>> => {
+    const client = new pg.Client(started().url(database));
+    await client.connect();
+    try {
+      return await client.query<R>(text, values);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    query,
+    async freshDatabase() {
+      const database = `test_${++databases}`;
+      await query(`CREATE DATABASE ${database}`);
+      return started().url(database);
     },
   };
 }
