@@ -35,7 +35,7 @@ function at(events: OtaEvent[], kind: OtaEvent['kind']): number | undefined {
 test(`power-cut soak: cuts at random instants of the install window, the board always comes back old or new and updates again`, async ({ board, lab }, testInfo) => {
   requires(board, 'power-cut');
   testInfo.annotations.push({ type: 'soak-seed', description: seed });
-  console.log(`power-cut soak on ${board.profile.name}: ${cycles} cycles, seed ${seed} (replay with HIL_SOAK_SEED=${seed})`);
+  console.log(`power-cut soak on ${board.profile.name}: ${cycles} cycle${cycles === 1 ? '' : 's'}, seed ${seed} (replay with HIL_SOAK_SEED=${seed})`);
   const random = seededRandom(seed);
   const t = board.profile.timeouts;
 
