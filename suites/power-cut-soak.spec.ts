@@ -5,6 +5,7 @@ import { ProductFailure } from '../harness/errors.ts';
 import { soakSvg, type SoakCut } from '../harness/report/soak-svg.ts';
 import { seededRandom, newSeed } from '../harness/suite/seeded-random.ts';
 import { judgeCut } from '../harness/suite/soak-cut.ts';
+import { bootAfterCut } from '../harness/suite/boot-after-cut.ts';
 import type { Board } from '../harness/board/board.ts';
 import type { OtaEvent } from '../harness/logs/parse.ts';
 
@@ -68,29 +69,30 @@ test(`power-cut soak: cuts at random instants of the install window, the board a
       let now: BoardState;
       // What the board had said of this install when its power went: its last OTA line, and
       // whether that included the bootloader switch.
-      let reached = 'validated';
+      let lastSaid: OtaEvent | undefined;
       let switchLogged = false;
+      const reached = () => lastSaid?.kind ?? 'validated';
       try {
         await inPhase(board, `cut ${(offsetMs / 1000).toFixed(2)} s into the install`, t.install + t.boot, async (d) => {
           // The cut instant is the experiment itself, not a wait for an event.
           await sleep(Math.max(0, validated + offsetMs - Date.now()));
           const said = board.events.events.slice(validatedIndex);
-          reached = said.at(-1)?.kind ?? reached;
+          lastSaid = said.at(-1);
           switchLogged = said.some((e) => e.kind === 'slot-switched');
           await board.cutPower();
-          await board.powerOn();
-          await board.waitForShell(d);
+          await bootAfterCut(board, d);
         });
         now = await noteState(board);
       } catch (e) {
         // A board that does not come back is a cut of its own on the picture, not a gap in it.
-        cuts.push({ cycle, atMs: offsetMs, outcome: 'failed', note: `cut after "${reached}", did not come back: ${String((e as Error).message ?? e).split('\n')[0]}` });
+        cuts.push({ cycle, atMs: offsetMs, outcome: 'failed', note: `cut after "${reached()}", did not come back: ${String((e as Error).message ?? e).split('\n')[0]}` });
+        testInfo.annotations.push({ type: 'soak-replay', description: `HIL_SOAK_SEED=${seed} HIL_SOAK_CYCLES=${cycle}` });
         throw e;
       }
       const { outcome, problem } = judgeCut({ before: state, after: now, newVersion: image.record.versionNumber, switchLogged });
-      cuts.push({ cycle, atMs: offsetMs, outcome, note: `cut after "${reached}", back on slot ${now.slot}, version ${now.version}` });
-      board.log.info({ board: board.profile.name, cycle, offsetMs, reached, outcome, slot: now.slot, version: now.version }, 'soak cut');
-      if (problem) throw new ProductFailure(`cycle ${cycle} (seed ${seed}): cut ${offsetMs} ms after HandleValidateOTA(0), after "${reached}": ${problem}`, { phase: 'confirm' });
+      cuts.push({ cycle, atMs: offsetMs, outcome, note: `cut after "${reached()}", back on slot ${now.slot}, version ${now.version}` });
+      board.log.info({ board: board.profile.name, cycle, offsetMs, reached: reached(), outcome, slot: now.slot, version: now.version }, 'soak cut');
+      if (problem) throw new ProductFailure(`cycle ${cycle}: cut ${offsetMs} ms after HandleValidateOTA(0), after "${reached()}" (the board's last OTA line: "${lastSaid?.line ?? ''}"): ${problem}\nReplay: HIL_SOAK_SEED=${seed} HIL_SOAK_CYCLES=${cycle}`, { phase: 'confirm' });
       expectSameData(state, now);
       const next = await publish(board, lab, 'rootfs', `soak cycle ${cycle}: the update after the cut`);
       await update(board, lab, next);

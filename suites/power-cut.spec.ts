@@ -1,5 +1,6 @@
 import { test, requires } from '../harness/fixtures.ts';
 import { noteState, publish, push, followToSysupgrade, update, expectUpdated, expectSameData, inPhase, awaitEvent, type BoardState } from '../harness/suite/ota-flow.ts';
+import { bootAfterCut } from '../harness/suite/boot-after-cut.ts';
 import type { Board } from '../harness/board/board.ts';
 import type { Lab } from '../harness/suite/lab.ts';
 
@@ -24,8 +25,7 @@ async function cutAndRecover(board: Board, lab: Lab, before: BoardState, cut: (t
   if (after) await inPhase(board, 'install', t.install, (d) => awaitEvent(board.events, after, d));
   await inPhase(board, 'boot after the power cut', t.boot, async (d) => {
     await board.cutPower();
-    await board.powerOn();
-    await board.waitForShell(d);
+    await bootAfterCut(board, d);
   });
   const now = await noteState(board);
   await inPhase(board, 'confirm', t.confirm, async () => {
