@@ -45,9 +45,7 @@ export function profileData(type: string): Record<string, unknown> {
  * silent; power on prints a login prompt and starts the shell once a user name is typed (any,
  * no password), power off kills it. While the file `unbootable` is in its folder (an image that
  * does not boot), power on prints U-Boot's lines and then nothing until the power goes (however
- * briefly: each power-on writes a new boot id into the power file): it boots no slot. `parent`
- * must not be under /tmp: the console's shell has a /tmp of its own, where the board's files
- * would vanish.
+ * briefly: each power-on writes a new boot id into the power file): it boots no slot.
  */
 export async function startLocalRackBoard(id: string, parent: string, o: { switchable?: boolean } = {}): Promise<LocalRackBoard> {
   const dir = fs.mkdtempSync(path.join(parent, `${id}-`));
@@ -80,7 +78,9 @@ export async function startLocalRackBoard(id: string, parent: string, o: { switc
   // a pid namespace of its own: when the shell's unshare is killed (power off, stop), everything
   // the shell started (the log follower above all) dies with it, as on a board losing power.
   const shell = path.join(dir, 'console.sh');
-  const privateShell = `unshare -m -p --kill-child --propagation private sh -c 'mount -t tmpfs hil-board-tmp /tmp && exec /bin/sh -i'`;
+  // The board's own folder stays in sight when it lies under /tmp (a project cloned there): it
+  // is set aside on /mnt (in this mount namespace only) and moved back into the new /tmp.
+  const privateShell = `unshare -m -p --kill-child --propagation private sh -c 'mount --bind "$0" /mnt && mount -t tmpfs hil-board-tmp /tmp && mkdir -p "$0" && mount --move /mnt "$0" && exec /bin/sh -i' ${JSON.stringify(dir)}`;
   const powered = path.join(dir, 'powered');
   const shellPid = path.join(dir, 'shell.pid');
   const unbootable = path.join(dir, 'unbootable');
